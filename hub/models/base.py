@@ -1,0 +1,78 @@
+"""Shared value types of the canonical model.
+
+Money is a ``Decimal`` plus an ISO 4217 code, countries are ISO 3166-1 alpha-2,
+times are timezone-aware UTC. Validation errors name the field (pydantic does that
+for us) and say what a valid value looks like.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from hub.models.codes import COUNTRY_CODES, CURRENCY_CODES
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in COUNTRY_CODES:
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code (e.g. 'US', 'CN')")
+    return code
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if code not in CURRENCY_CODES:
+        raise ValueError(f"'{value}' is not an ISO 4217 currency code (e.g. 'USD', 'CNY')")
+    return code
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must be timezone-aware (e.g. '2026-03-01T08:00:00Z')")
+    return value.astimezone(timezone.utc)
+
+
+def _hs_code(value: str) -> str:
+    digits = value.replace(".", "").replace(" ", "")
+    if not digits.isdigit() or not 6 <= len(digits) <= 10:
+        raise ValueError(f"'{value}' is not an HS code (6 to 10 digits, dots allowed)")
+    return digits
+
+
+CountryCode = Annotated[str, AfterValidator(_country)]
+CurrencyCode = Annotated[str, AfterValidator(_currency)]
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+HsCode = Annotated[str, AfterValidator(_hs_code)]
+Amount = Annotated[Decimal, Field(max_digits=20, decimal_places=6)]
+NonNegativeAmount = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6)]
+Quantity = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6)]
+Incoterm = Literal["EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP"]
+PaymentTerms = Literal["T/T", "L/C", "D/P", "D/A", "O/A", "CAD", "PayPal"]
+
+
+def new_hub_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Money(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    amount: Amount
+    currency: CurrencyCode
+
+
+class CanonicalRecord(BaseModel):
+    """Every canonical record has a stable hub id and the source's updated_at."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              validate_assignment=True)
+
+    hub_id: str = Field(default_factory=new_hub_id, min_length=1, max_length=64)
+    updated_at: UtcDatetime | None = None
+
+    entity: ClassVar[str] = "record"
