@@ -68,6 +68,47 @@ class RecordHash(Base):
     updated_at: Mapped[Timestamp]
 
 
+class CanonicalState(Base):
+    """The hub's agreed version of a record (the 'golden' record) in canonical JSON.
+
+    Each side's ``RecordHash.snapshot`` says what that side holds; this says what the
+    hub decided, so a change on either side is diffed field by field against it.
+    """
+
+    __tablename__ = "canonical_records"
+    __table_args__ = (Index("ix_canonical_records_key", "entity", "natural_key"),)
+
+    entity: Mapped[Name] = mapped_column(primary_key=True)
+    hub_id: Mapped[HubId] = mapped_column(primary_key=True)
+    natural_key: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[JsonDoc]
+    updated_at: Mapped[Timestamp]
+
+
+class PendingChange(Base):
+    """A change read from one side and not yet reconciled: the unit of resumption.
+
+    Observing commits these together with the source cursor; reconciling deletes
+    them together with the target results. A run killed in between loses nothing.
+    """
+
+    __tablename__ = "pending_changes"
+    __table_args__ = (Index("ix_pending_changes_pipeline_seq", "pipeline", "seq"),
+                      Index("ix_pending_changes_key", "pipeline", "natural_key"))
+
+    pipeline: Mapped[Name] = mapped_column(primary_key=True)
+    hub_id: Mapped[HubId] = mapped_column(primary_key=True)
+    system: Mapped[Name] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    remote_id: Mapped[RemoteId]
+    natural_key: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[JsonDoc | None]
+    raw: Mapped[JsonDoc | None]
+    deleted: Mapped[bool] = mapped_column(default=False)
+    source_updated_at: Mapped[datetime | None]
+    observed_at: Mapped[Timestamp]
+
+
 class CreateIntent(Base):
     """A create the hub is about to make, with the natural key a retry looks up first."""
 
@@ -172,12 +213,14 @@ class PipelineLock(Base):
 
 __all__ = [
     "Base",
+    "CanonicalState",
     "Conflict",
     "CreateIntent",
     "Cursor",
     "DeadLetter",
     "InboxEvent",
     "Link",
+    "PendingChange",
     "PipelineLock",
     "RecordHash",
     "SyncRun",

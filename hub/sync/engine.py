@@ -1,0 +1,171 @@
+"""Running a pipeline: lock it, read each side in batches, reconcile, record the run.
+
+The work is split into steps (one batch each) so a Prefect flow can run every step
+as a task and show progress; ``run_pipeline`` runs the same steps in a plain loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import select
+
+from connectors.base import RemoteRecord
+from hub.errors import TradeHubError
+from hub.store.base import utcnow
+from hub.store.tables import SyncRun
+from hub.sync import lock, state
+from hub.sync.context import SyncContext
+from hub.sync.counts import RunCounts, RunSummary, StepResult
+from hub.sync.observe import map_records, store_observations
+from hub.sync.pipeline import PipelineSpec
+from hub.sync.reconcile import reconcile
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, RunCounts], None]
+
+
+class PipelineRun:
+    """One run of one pipeline; hold it inside ``started()``."""
+
+    def __init__(self, ctx: SyncContext, name: str) -> None:
+        self.ctx = ctx
+        self.spec = PipelineSpec.build(ctx, name)
+        self.counts = RunCounts()
+        self.run_id: int | None = None
+        self._holder: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @contextmanager
+    def started(self, flow_run_id: str | None = None) -> Iterator[PipelineRun]:
+        sessions = self.ctx.sessions
+        self._holder = lock.new_holder()
+        lock.acquire(sessions, self.name, self._holder)
+        with sessions() as session, session.begin():
+            run = SyncRun(pipeline=self.name, flow_run_id=flow_run_id)
+            session.add(run)
+            session.flush()
+            self.run_id = run.id
+        error: str | None = None
+        try:
+            yield self
+        except BaseException as exc:
+            error = exc.message if isinstance(exc, TradeHubError) else repr(exc)
+            raise
+        finally:
+            self._finish(error)
+            lock.release(sessions, self.name, self._holder)
+
+    def _finish(self, error: str | None) -> None:
+        with self.ctx.sessions() as session, session.begin():
+            run = session.get(SyncRun, self.run_id)
+            assert run is not None
+            run.finished_at = utcnow()
+            run.status = "failed" if error else "completed"
+            run.error = error
+            for name, value in self.counts.model_dump().items():
+                if hasattr(run, name):
+                    setattr(run, name, value)
+
+    def _heartbeat(self) -> None:
+        if self._holder:
+            lock.refresh(self.ctx.sessions, self.name, self._holder)
+
+    # -- steps ------------------------------------------------------------------------
+    def observe_step(self, system: str) -> StepResult:
+        """Read one batch from ``system`` after its cursor and store what is new."""
+        self._heartbeat()
+        connector = self.ctx.connector(system)
+        with self.ctx.sessions() as session:
+            cursor = state.get_cursor(session, pipeline=self.name, system=system)
+        batches = connector.read_changes(self.spec.entity, cursor,
+                                         batch_size=self.spec.config.batch_size)
+        batch = next(iter(batches), None)
+        if batch is None:
+            return StepResult(counts=RunCounts(), done=True)
+        observed, failed = map_records(self.spec, system, batch.records)
+        with self.ctx.sessions() as session, session.begin():
+            counts = store_observations(session, self.spec, system, observed, failed)
+            state.set_cursor(session, pipeline=self.name, system=system, cursor=batch.cursor)
+        self.counts.add(counts)
+        done = not batch.records or batch.cursor == cursor
+        return StepResult(counts=counts, done=done)
+
+    def observe_records(self, system: str, records: list[RemoteRecord]) -> RunCounts:
+        """Observe records that arrived outside the change feed (webhooks, replays)."""
+        observed, failed = map_records(self.spec, system, records)
+        with self.ctx.sessions() as session, session.begin():
+            counts = store_observations(session, self.spec, system, observed, failed)
+        self.counts.add(counts)
+        return counts
+
+    def reconcile_step(self) -> StepResult:
+        """Reconcile one batch of pending records."""
+        self._heartbeat()
+        with self.ctx.sessions() as session:
+            hub_ids = state.next_pending_hub_ids(session, pipeline=self.name,
+                                                 limit=self.spec.config.batch_size)
+        if not hub_ids:
+            return StepResult(counts=RunCounts(), done=True)
+        counts = reconcile(self.ctx, self.spec, hub_ids)
+        self.counts.add(counts)
+        deferred_only = counts.deferred == len(hub_ids)
+        return StepResult(counts=counts, done=deferred_only)
+
+    def resolutions_step(self) -> StepResult:
+        """Apply conflicts a person resolved since the last run."""
+        with self.ctx.sessions() as session:
+            hub_ids = sorted({c.hub_id for c in state.resolved_conflicts(
+                session, pipeline=self.name)})
+        counts = reconcile(self.ctx, self.spec, hub_ids)
+        self.counts.add(counts)
+        return StepResult(counts=counts, done=True)
+
+    def steps(self) -> Iterator[tuple[str, Callable[[], StepResult]]]:
+        """The run's steps in order: (label, step); a step is repeated until done."""
+        one_way = self.spec.config.direction == "one_way"
+        for system in self.spec.read_from:
+            yield f"read {system}", lambda system=system: self._read_then_reconcile(
+                system, reconcile_now=one_way)
+        yield "reconcile", self.reconcile_step
+        yield "resolutions", self.resolutions_step
+
+    def _read_then_reconcile(self, system: str, *, reconcile_now: bool) -> StepResult:
+        """One-way runs reconcile each batch as read, so memory and latency stay flat."""
+        result = self.observe_step(system)
+        if reconcile_now:
+            while not (step := self.reconcile_step()).done:
+                result.counts.add(step.counts)
+            result.counts.add(step.counts)
+        return result
+
+
+def run_pipeline(ctx: SyncContext, name: str, *, progress: Progress | None = None,
+                 flow_run_id: str | None = None, max_steps: int = 1_000_000) -> RunSummary:
+    """Run every step of a pipeline until each is done; the plain-Python runner."""
+    started = time.perf_counter()
+    run = PipelineRun(ctx, name)
+    with run.started(flow_run_id=flow_run_id):
+        for label, step in run.steps():
+            for _ in range(max_steps):
+                result = step()
+                if progress:
+                    progress(label, run.counts)
+                if result.done:
+                    break
+    assert run.run_id is not None
+    return RunSummary(pipeline=name, run_id=run.run_id, status="completed", counts=run.counts,
+                      seconds=time.perf_counter() - started)
+
+
+def last_runs(ctx: SyncContext, name: str, limit: int = 10) -> list[SyncRun]:
+    with ctx.sessions() as session:
+        return list(session.scalars(select(SyncRun).where(SyncRun.pipeline == name)
+                                    .order_by(SyncRun.id.desc()).limit(limit)))

@@ -1,0 +1,74 @@
+"""A pipeline as the engine sees it: entity, sides, field sets and policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.models import ENTITIES, CanonicalRecord
+from hub.sync.config import PipelineConfig
+from hub.sync.context import RecordMapping, SyncContext
+from hub.sync.merge import Policy
+
+DELETED_HASH = "deleted"
+
+
+@dataclass(frozen=True)
+class Side:
+    system: str
+    mapping: RecordMapping
+    reads: frozenset[str]
+    writes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    name: str
+    config: PipelineConfig
+    model: type[CanonicalRecord]
+    sides: tuple[Side, Side]          # (source, target)
+    policy: Policy
+
+    @property
+    def entity(self) -> str:
+        return self.config.entity
+
+    @property
+    def read_from(self) -> tuple[str, ...]:
+        source, target = self.sides
+        if self.config.direction == "two_way":
+            return (source.system, target.system)
+        return (source.system,)
+
+    def side(self, system: str) -> Side:
+        for side in self.sides:
+            if side.system == system:
+                return side
+        raise KeyError(system)
+
+    def other(self, system: str) -> Side:
+        source, target = self.sides
+        return target if system == source.system else source
+
+    @property
+    def key_field(self) -> str:
+        return self.sides[0].mapping.canonical_key
+
+    @classmethod
+    def build(cls, ctx: SyncContext, name: str) -> PipelineSpec:
+        config = ctx.pipeline(name)
+        source_map = ctx.mapping(config.source, config.entity)
+        target_map = ctx.mapping(config.target, config.entity)
+        two_way = config.direction == "two_way"
+        source = Side(config.source, source_map, source_map.inbound_fields,
+                      source_map.outbound_fields if two_way else frozenset())
+        target = Side(config.target, target_map, target_map.inbound_fields,
+                      target_map.outbound_fields)
+        return cls(name=name, config=config, model=ENTITIES[config.entity],
+                   sides=(source, target),
+                   policy=Policy(master=config.source, owners=dict(config.owners),
+                                 conflict=config.conflict_policy))
+
+
+def derived_key(hub_id: str) -> str:
+    """A natural key for systems that need one and a record that has none."""
+    return f"TH-{hub_id[:12].upper()}"

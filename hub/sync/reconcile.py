@@ -1,0 +1,269 @@
+"""Reconciling: merge pending changes, write each side, checkpoint the results.
+
+For a batch of records with pending changes: merge them against the hub's golden
+record (``hub.sync.merge``), write what each side lacks through its connector
+(idempotent upserts), then commit in one transaction the new golden records, each
+side's snapshot and hash (for echo suppression), new links, parked conflicts, dead
+letters, and the removal of the pending rows. A crash before that commit leaves the
+pending rows in place, and the replay is harmless because writes are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from connectors.base import OutboundRecord, WriteResult
+from hub.errors import TradeHubError
+from hub.store.tables import PendingChange
+from hub.sync import state
+from hub.sync.context import SyncContext
+from hub.sync.counts import RunCounts
+from hub.sync.merge import MergeResult, SideView, merge
+from hub.sync.normalize import content_hash, normalise
+from hub.sync.observe import describe_error
+from hub.sync.pipeline import DELETED_HASH, PipelineSpec, derived_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Plan:
+    """What reconciling one record decided, and how its writes went."""
+
+    hub_id: str
+    pending: dict[str, PendingChange]
+    remote_ids: dict[str, str]                               # system → remote id, if linked
+    merged: MergeResult | None = None
+    key: str | None = None
+    deletes: dict[str, str] = field(default_factory=dict)   # system → remote id
+    failure: tuple[str, str, str] | None = None              # (system, code, message)
+    retry_later: bool = False
+    results: dict[str, WriteResult] = field(default_factory=dict)
+
+
+def reconcile(ctx: SyncContext, spec: PipelineSpec, hub_ids: Sequence[str]) -> RunCounts:
+    if not hub_ids:
+        return RunCounts()
+    with ctx.sessions() as session:
+        plans = _plan(session, spec, hub_ids)
+    _write(ctx, spec, plans)
+    with ctx.sessions() as session, session.begin():
+        return _checkpoint(session, spec, plans)
+
+
+def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str]) -> list[Plan]:
+    entity = spec.entity
+    pending: dict[str, dict[str, PendingChange]] = defaultdict(dict)
+    for row in state.pending_rows(session, pipeline=spec.name, hub_ids=hub_ids):
+        pending[row.hub_id][row.system] = row
+    golden = state.golden_for(session, entity=entity, hub_ids=hub_ids)
+    sides = {s.system: state.side_states(session, entity=entity, system=s.system,
+                                         hub_ids=hub_ids) for s in spec.sides}
+    links = {s.system: state.remote_ids_for_hub(session, entity=entity, system=s.system,
+                                                hub_ids=hub_ids) for s in spec.sides}
+    forced: dict[str, dict[str, Any]] = defaultdict(dict)
+    for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=hub_ids):
+        forced[conflict.hub_id][conflict.field] = conflict.resolved_value
+
+    plans: list[Plan] = []
+    for hub_id in hub_ids:
+        plan = Plan(hub_id=hub_id, pending=pending.get(hub_id, {}),
+                    remote_ids={system: ids[hub_id] for system, ids in links.items()
+                                if hub_id in ids})
+        plans.append(plan)
+        deleted = [row for row in plan.pending.values() if row.deleted]
+        if deleted:
+            if spec.config.delete_policy != "ignore":
+                other = spec.other(deleted[0].system).system
+                if hub_id in links[other]:
+                    plan.deletes[other] = links[other][hub_id]
+            continue
+        views = []
+        for side in spec.sides:
+            row = plan.pending.get(side.system)
+            known = sides[side.system].get(hub_id)
+            views.append(SideView(
+                system=side.system, reads=side.reads, writes=side.writes,
+                snapshot=known.snapshot if known else None,
+                observed=row.data if row else None,
+                observed_at=row.source_updated_at if row else None,
+                linked=hub_id in links[side.system]))
+        merged = merge(golden.get(hub_id), views, spec.policy, forced.get(hub_id))
+        plan.key = _ensure_key(spec, plan.hub_id, merged)
+        plan.merged = merged
+    return plans
+
+
+def _ensure_key(spec: PipelineSpec, hub_id: str, merged: MergeResult) -> str:
+    """Every record gets a natural key before its first create anywhere."""
+    key_field = spec.key_field
+    key = merged.golden.get(key_field)
+    if key not in (None, ""):
+        return str(key)
+    key = derived_key(hub_id)
+    merged.golden[key_field] = key
+    for side in spec.sides:
+        if key_field in side.writes:
+            merged.writes[side.system] = merged.writes[side.system] | {key_field}
+            if key_field in side.reads:
+                merged.snapshots[side.system][key_field] = key
+    return key
+
+
+def _write(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan]) -> None:
+    outbound: dict[str, list[tuple[Plan, OutboundRecord]]] = defaultdict(list)
+    for plan in plans:
+        if plan.merged is None or not plan.merged.changed:
+            continue
+        try:
+            record = spec.model.model_validate(plan.merged.golden).model_dump()
+        except ValidationError as exc:
+            plan.failure = ("hub", *describe_error(exc))
+            continue
+        for side in spec.sides:
+            if not plan.merged.writes.get(side.system):
+                continue
+            try:
+                data = side.mapping.to_remote(record)
+            except (TradeHubError, ValueError, TypeError, KeyError) as exc:
+                plan.failure = (side.system, *describe_error(exc))
+                break
+            outbound[side.system].append((plan, OutboundRecord(
+                hub_id=plan.hub_id, remote_id=plan.remote_ids.get(side.system),
+                natural_key=plan.key or "", data=data)))
+    for system, items in outbound.items():
+        ready = [(plan, rec) for plan, rec in items if plan.failure is None]
+        if not ready:
+            continue
+        results = ctx.connector(system).upsert(spec.entity, [rec for _, rec in ready])
+        for (plan, _), result in zip(ready, results, strict=True):
+            plan.results[system] = result
+            if result.outcome == "failed":
+                if result.retriable:
+                    plan.retry_later = True
+                else:
+                    plan.failure = (system, result.error_code or "refused",
+                                    result.error or "refused by the target")
+    deletes: dict[str, list[tuple[Plan, str]]] = defaultdict(list)
+    for plan in plans:
+        for system, remote_id in plan.deletes.items():
+            deletes[system].append((plan, remote_id))
+    archive = spec.config.delete_policy == "archive"
+    for system, items in deletes.items():
+        results = ctx.connector(system).delete(spec.entity, [rid for _, rid in items],
+                                               archive=archive)
+        for (plan, _), result in zip(items, results, strict=True):
+            plan.results[system] = result
+            if result.outcome == "failed" and not result.retriable:
+                plan.failure = (system, result.error_code or "refused", result.error or "")
+
+
+def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunCounts:
+    counts = RunCounts()
+    entity = spec.entity
+    golden_rows: list[tuple[str, str | None, dict[str, Any]]] = []
+    side_rows: dict[str, list[Any]] = defaultdict(list)
+    new_links: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    done: list[tuple[str, str]] = []
+    resolved: list[str] = []
+    for plan in plans:
+        if plan.retry_later:
+            counts.deferred += 1
+            continue
+        done.extend((plan.hub_id, system) for system in plan.pending)
+        if plan.failure is not None:
+            _dead_letter(session, spec, plan)
+            counts.dead_lettered += 1
+            continue
+        for system, result in plan.results.items():
+            if result.outcome == "created":
+                counts.created += 1
+            elif result.outcome == "updated":
+                counts.updated += 1
+            elif result.outcome == "deleted":
+                counts.deleted += 1
+            if result.remote_id and system not in plan.remote_ids:
+                new_links[system].append((plan.hub_id, result.remote_id))
+        if plan.deletes or any(row.deleted for row in plan.pending.values()):
+            for system in {*plan.deletes, *(s for s, r in plan.pending.items() if r.deleted)}:
+                side_rows[system].append((plan.hub_id, DELETED_HASH, None, None, True))
+            continue
+        merged = plan.merged
+        assert merged is not None
+        if not plan.results:
+            counts.unchanged += 1
+        for conflict in merged.conflicts:
+            counts.conflicts += 1
+            if conflict.chosen is None:
+                state.park_conflict(session, pipeline=spec.name, entity=entity,
+                                    hub_id=plan.hub_id, field=conflict.field,
+                                    values=normalise(conflict.values))
+        golden_rows.append((plan.hub_id, plan.key, merged.golden))
+        for side in spec.sides:
+            row = plan.pending.get(side.system)
+            written = bool(merged.writes.get(side.system))
+            if row is None and not written:
+                continue
+            snapshot = merged.snapshots[side.system]
+            side_rows[side.system].append((plan.hub_id, content_hash(snapshot), snapshot,
+                                           row.source_updated_at if row else None, written))
+        resolved.append(plan.hub_id)
+    state.save_golden(session, entity=entity, records=golden_rows)
+    for system, rows in side_rows.items():
+        state.save_side_states(session, entity=entity, system=system, states=rows)
+    for system, pairs in new_links.items():
+        state.add_links(session, entity=entity, system=system,
+                        pairs=_unclaimed(session, spec, system, pairs))
+    for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=resolved):
+        conflict.status = "applied"
+    state.delete_pending(session, pipeline=spec.name, keys=done)
+    return counts
+
+
+def _unclaimed(session: Session, spec: PipelineSpec, system: str,
+               pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop links whose remote id another hub id already holds, and say so."""
+    claimed = state.hub_ids_for_remote(session, entity=spec.entity, system=system,
+                                       remote_ids=[remote for _, remote in pairs])
+    kept = []
+    for hub_id, remote_id in pairs:
+        owner = claimed.get(remote_id)
+        if owner is None:
+            kept.append((hub_id, remote_id))
+            claimed[remote_id] = hub_id
+        elif owner != hub_id:
+            log.error("remote record already linked to another hub record",
+                      extra={"pipeline": spec.name, "system": system, "remote_id": remote_id,
+                             "hub_id": hub_id, "linked_hub_id": owner})
+            state.add_dead_letter(
+                session, pipeline=spec.name, entity=spec.entity, source_system=system,
+                target_system=system, remote_id=remote_id, hub_id=hub_id,
+                payload={"stage": "link", "system": system, "remote_id": remote_id},
+                error_code="already-linked",
+                error=f"{system} record {remote_id} is already linked to hub record {owner}")
+    return kept
+
+
+def _dead_letter(session: Session, spec: PipelineSpec, plan: Plan) -> None:
+    assert plan.failure is not None
+    system, code, message = plan.failure
+    source = next(iter(plan.pending.values()), None)
+    state.add_dead_letter(
+        session, pipeline=spec.name, entity=spec.entity,
+        source_system=source.system if source else spec.sides[0].system,
+        target_system=system, remote_id=source.remote_id if source else None,
+        hub_id=plan.hub_id,
+        payload={"stage": "outbound", "system": source.system if source else None,
+                 "remote_id": source.remote_id if source else None,
+                 "raw": source.raw if source else None,
+                 "canonical": plan.merged.golden if plan.merged else None},
+        error_code=code, error=message)
+    log.warning("record dead-lettered", extra={"pipeline": spec.name, "hub_id": plan.hub_id,
+                                               "target": system, "code": code})
