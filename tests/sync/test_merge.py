@@ -1,0 +1,104 @@
+"""The three-way merge decides fields by ownership and policy, never by accident."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from hub.sync.merge import Policy, SideView, merge
+
+FIELDS = frozenset({"name", "city", "credit_limit"})
+GOLDEN = {"name": "Acme", "city": "Berlin", "credit_limit": "100"}
+
+
+def side(system: str, observed: dict | None = None, *, snapshot: dict | None = None,
+         at: int | None = None, linked: bool = True,
+         writes: frozenset[str] = FIELDS) -> SideView:
+    return SideView(system=system, reads=FIELDS, writes=writes,
+                    snapshot=dict(GOLDEN) if snapshot is None else snapshot,
+                    observed=None if observed is None else {**GOLDEN, **observed},
+                    observed_at=datetime(2026, 1, 1, 0, at or 0, tzinfo=timezone.utc)
+                    if at is not None else None, linked=linked)
+
+
+def policy(conflict: str = "owner_wins", owners: dict | None = None) -> Policy:
+    return Policy(master="crm", owners=owners or {}, conflict=conflict)  # type: ignore[arg-type]
+
+
+def test_a_change_on_one_side_is_written_to_the_other_only() -> None:
+    result = merge(GOLDEN, [side("crm", {"city": "Hamburg"}), side("erp")], policy())
+    assert result.golden["city"] == "Hamburg"
+    assert result.writes == {"crm": frozenset(), "erp": frozenset({"city"})}
+    assert result.snapshots["erp"]["city"] == "Hamburg"
+    assert result.conflicts == []
+
+
+def test_reading_back_what_the_hub_wrote_changes_nothing() -> None:
+    result = merge(GOLDEN, [side("crm"), side("erp", {})], policy())
+    assert not result.changed
+    assert result.golden == GOLDEN
+
+
+def test_an_owned_field_flows_only_from_its_owner_and_is_restored_elsewhere() -> None:
+    owners = {"credit_limit": "erp"}
+    from_owner = merge(GOLDEN, [side("crm"), side("erp", {"credit_limit": "500"})],
+                       policy(owners=owners))
+    assert from_owner.golden["credit_limit"] == "500"
+    assert from_owner.writes["crm"] == {"credit_limit"}
+
+    from_other = merge(GOLDEN, [side("crm", {"credit_limit": "999"}), side("erp")],
+                       policy(owners=owners))
+    assert from_other.golden["credit_limit"] == "100"
+    assert from_other.writes == {"crm": frozenset({"credit_limit"}), "erp": frozenset()}
+
+
+def test_owner_wins_takes_the_masters_value_in_a_conflict() -> None:
+    result = merge(GOLDEN, [side("crm", {"city": "Hamburg"}), side("erp", {"city": "Munich"})],
+                   policy("owner_wins"))
+    assert result.golden["city"] == "Hamburg"
+    assert result.writes["erp"] == {"city"} and result.writes["crm"] == frozenset()
+    assert [(c.field, c.chosen) for c in result.conflicts] == [("city", "crm")]
+
+
+def test_newest_wins_takes_the_later_change() -> None:
+    result = merge(GOLDEN, [side("crm", {"city": "Hamburg"}, at=1),
+                            side("erp", {"city": "Munich"}, at=2)], policy("newest_wins"))
+    assert result.golden["city"] == "Munich"
+    assert result.writes["crm"] == {"city"}
+
+
+def test_manual_parks_the_field_and_still_syncs_the_others() -> None:
+    result = merge(GOLDEN, [side("crm", {"city": "Hamburg", "name": "Acme AG"}),
+                            side("erp", {"city": "Munich"})], policy("manual"))
+    assert result.golden["city"] == "Berlin"
+    assert result.golden["name"] == "Acme AG"
+    assert result.writes == {"crm": frozenset(), "erp": frozenset({"name"})}
+    [conflict] = result.conflicts
+    assert (conflict.field, conflict.values, conflict.chosen) == (
+        "city", {"crm": "Hamburg", "erp": "Munich"}, None)
+    # Both snapshots hold what each side said, so the conflict is not found again.
+    assert result.snapshots["crm"]["city"] == "Hamburg"
+    assert result.snapshots["erp"]["city"] == "Munich"
+
+
+def test_a_resolution_is_written_to_every_side_that_differs() -> None:
+    crm = side("crm", snapshot={**GOLDEN, "city": "Hamburg"})
+    erp = side("erp", snapshot={**GOLDEN, "city": "Munich"})
+    result = merge(GOLDEN, [crm, erp], policy("manual"), forced={"city": "Hamburg"})
+    assert result.golden["city"] == "Hamburg"
+    assert result.writes == {"crm": frozenset(), "erp": frozenset({"city"})}
+
+
+def test_the_same_change_on_both_sides_is_no_conflict() -> None:
+    result = merge(GOLDEN, [side("crm", {"city": "Hamburg"}), side("erp", {"city": "Hamburg"})],
+                   policy("manual"))
+    assert result.conflicts == []
+    assert not result.changed
+
+
+def test_a_new_record_is_created_with_every_writable_field() -> None:
+    crm = SideView("crm", FIELDS, frozenset(), snapshot=None,
+                   observed={"name": "Neu GmbH", "city": "Köln", "credit_limit": None})
+    erp = SideView("erp", FIELDS, frozenset({"name", "city"}), snapshot=None, linked=False)
+    result = merge(None, [crm, erp], policy())
+    assert result.writes["erp"] == {"name", "city"}
+    assert result.golden == {"name": "Neu GmbH", "city": "Köln", "credit_limit": None}
