@@ -1,0 +1,1 @@
+"""Prefect flows: thin orchestration over ``hub.sync``; no business logic lives here."""

@@ -33,6 +33,60 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@app.command()
+def serve(
+    port: int = typer.Option(8000, help="Port of the hub API."),
+    builtin_port: int = typer.Option(8100, help="Port of the reference CRM/ERP/OA."),
+) -> None:
+    """Serve the hub API and the reference CRM, ERP and OA on 127.0.0.1 until Ctrl-C."""
+    from hub.services import wait_forever
+
+    with _servers(port, builtin_port) as (hub_url, builtin_url):
+        _print_urls(hub_url, builtin_url)
+        wait_forever()
+
+
+@app.command()
+def seed(
+    url: str = typer.Option("http://127.0.0.1:8100", help="Base URL of the reference systems."),
+) -> None:
+    """Fill the reference CRM, ERP and OA with realistic demo data (over their HTTP APIs)."""
+    from hub.builtin.seed import seed as seed_systems
+    from hub.config import get_settings
+
+    summary = seed_systems(url, get_settings().builtin_token.get_secret_value())
+    typer.echo(summary.model_dump_json(indent=2))
+
+
+@app.command()
+def sync(
+    name: str = typer.Argument(..., help="Pipeline name from hub.yaml."),
+    prefect: bool = typer.Option(
+        None, "--prefect/--no-prefect",
+        help="Run as a Prefect flow (default when PREFECT_API_URL is set)."),
+) -> None:
+    """Run one pipeline now and print what it did."""
+    import os
+
+    from hub.sync.cli import run_with_progress
+
+    use_prefect = bool(os.environ.get("PREFECT_API_URL")) if prefect is None else prefect
+    summary = run_with_progress(name, use_prefect=use_prefect)
+    typer.echo(summary.model_dump_json(indent=2))
+
+
+def _servers(port: int, builtin_port: int):  # type: ignore[no-untyped-def]
+    from hub.services import hub_servers
+
+    return hub_servers(port=port, builtin_port=builtin_port)
+
+
+def _print_urls(hub_url: str, builtin_url: str) -> None:
+    typer.echo(f"Hub API          {hub_url}/docs")
+    for name in ("crm", "erp", "oa"):
+        typer.echo(f"Reference {name.upper():<6} {builtin_url}/{name}/docs")
+
+
 # Sub-applications owned by other packages: (name, "module:attribute").
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("mappings", "hub.mapping.cli:app"),

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
                                    description="Bearer token for the hub's admin API.")
     builtin_token: SecretStr = Field(SecretStr("dev-builtin-token"),
                                      description="Bearer token the reference systems accept.")
+    hub_file: Path = Field(Path("hub.yaml"), description="The systems and pipelines to run.")
     host: str = Field("127.0.0.1", description="Interface the hub API binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port of the hub API.")
 

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import select
 
@@ -27,6 +28,10 @@ from hub.sync.reconcile import reconcile
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, RunCounts], None]
+StepFn = Callable[[], StepResult]
+
+progress_hook: ContextVar[Progress | None] = ContextVar("tradehub_progress", default=None)
+"""Set by a caller (the CLI's progress bar) to hear about every step of a run."""
 
 
 class PipelineRun:
@@ -128,7 +133,7 @@ class PipelineRun:
         self.counts.add(counts)
         return StepResult(counts=counts, done=True)
 
-    def steps(self) -> Iterator[tuple[str, Callable[[], StepResult]]]:
+    def steps(self) -> Iterator[tuple[str, StepFn]]:
         """The run's steps in order: (label, step); a step is repeated until done."""
         one_way = self.spec.config.direction == "one_way"
         for system in self.spec.read_from:
@@ -151,6 +156,7 @@ def run_pipeline(ctx: SyncContext, name: str, *, progress: Progress | None = Non
                  flow_run_id: str | None = None, max_steps: int = 1_000_000) -> RunSummary:
     """Run every step of a pipeline until each is done; the plain-Python runner."""
     started = time.perf_counter()
+    progress = progress or progress_hook.get()
     run = PipelineRun(ctx, name)
     with run.started(flow_run_id=flow_run_id):
         for label, step in run.steps():
