@@ -1,0 +1,1 @@
+"""What the three reference products share: storage, change feed, webhooks, auth, errors."""

@@ -1,0 +1,157 @@
+"""The REST face every resource gets: list, get, by-key, create, replace, patch,
+delete/archive and batch upsert; plus the product's change feed.
+
+No ``from __future__ import annotations`` here: the endpoint signatures use each
+resource's model as a runtime annotation so the OpenAPI document shows it.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select
+
+from hub.builtin.common.auth import require_token
+from hub.builtin.common.batch import (
+    BatchRequest,
+    BatchResponse,
+    check_references,
+    summarise_results,
+    upsert_items,
+)
+from hub.builtin.common.errors import ApiError, conflict, describe_errors, not_found
+from hub.builtin.common.feed import MAX_PAGE, ChangePage, parse_cursor, read_changes
+from hub.builtin.common.product import Product, Writer, represent_row
+from hub.builtin.common.resource import Resource
+
+
+def product_router(product: Product) -> APIRouter:
+    """Routes of one product (mounted under ``/{app}``), all behind the bearer token."""
+    router = APIRouter(dependencies=[Depends(require_token)])
+
+    @router.get("/changes", response_model=ChangePage, tags=["change feed"],
+                summary="Every change in order, exactly once, page by page")
+    def changes(since: str | None = Query(None, description="'next' of the previous page"),
+                limit: int = Query(500, ge=1, le=MAX_PAGE),
+                resource: str | None = Query(None, description="Only this resource")) -> ChangePage:
+        return read_changes(product, since=parse_cursor(since), limit=limit,
+                            resources=[resource] if resource else None)
+
+    for resource in product.resources.values():
+        add_resource_routes(router, product, resource)
+    return router
+
+
+def validate_item(resource: Resource, raw: dict[str, Any]) -> BaseModel:
+    try:
+        return resource.model.model_validate(raw)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_error", "the request is invalid",
+                       fields=[{**f, "loc": f"body.{f['loc']}"}
+                               for f in describe_errors(exc.errors())]) from None
+
+
+def store_one(writer: Writer, resource: Resource, item: BaseModel, row: Any | None) -> Any:
+    refused = check_references(writer, resource, {0: item.model_dump(mode="json")})
+    if refused:
+        raise ApiError(422, "unknown_reference", refused[0])
+    stored, _ = writer.save(resource, item, row)
+    return stored
+
+
+def add_resource_routes(router: APIRouter, product: Product, resource: Resource) -> None:
+    table, path, tag = resource.table, f"/{resource.path}", resource.name
+    model = resource.model
+
+    @router.get(path, tags=[tag], summary=f"List {resource.name}",
+                name=f"list_{resource.name}")
+    def list_records(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                     key: str | None = Query(None, alias=resource.key_param,
+                                             description="Natural key"),
+                     ref: str | None = Query(None, alias=resource.ref_field or "ref"),
+                     include_archived: bool = False) -> dict[str, Any]:
+        query = select(table)
+        if key is not None:
+            query = query.where(table.key == key)
+        if ref is not None:
+            query = query.where(table.ref == ref)
+        if not include_archived:
+            query = query.where(table.archived.is_(False))
+        with product.reading() as session:
+            total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+            rows = session.execute(query.order_by(table.id).offset(offset).limit(limit)).scalars()
+            items = [represent_row(r) for r in rows]
+        more = offset + len(items) < total
+        return {"items": items, "total": total, "next_offset": offset + len(items) if more else None}
+
+    @router.get(path + "/by-key/{key:path}", tags=[tag], name=f"get_{resource.name}_by_key",
+                summary=f"One of {resource.name} by natural key "
+                        f"({'@'.join(resource.key_fields)})")
+    def get_by_key(key: str) -> dict[str, Any]:
+        with product.reading() as session:
+            row = session.execute(select(table).where(table.key == key)).scalar_one_or_none()
+            if row is None:
+                raise not_found(resource.name, f"'{key}'")
+            return represent_row(row)
+
+    @router.get(path + "/{record_id}", tags=[tag], name=f"get_{resource.name}")
+    def get_one(record_id: int) -> dict[str, Any]:
+        with product.reading() as session:
+            row = session.get(table, record_id)
+            if row is None:
+                raise not_found(resource.name, record_id)
+            return represent_row(row)
+
+    if not resource.writable:
+        return
+
+    @router.post(path, status_code=201, tags=[tag], name=f"create_{resource.name}")
+    def create(item: model = Body()) -> JSONResponse:  # type: ignore[valid-type]
+        key = resource.key_of(item.model_dump())
+        with product.writing() as writer:
+            if writer.by_key(resource, key) is not None:
+                raise conflict(f"{resource.name} '{key}' already exists")
+            body = represent_row(store_one(writer, resource, item, None))
+        return JSONResponse(body, status_code=201)
+
+    @router.put(path + "/{record_id}", tags=[tag], name=f"replace_{resource.name}")
+    def replace(record_id: int, item: model = Body()) -> dict[str, Any]:  # type: ignore[valid-type]
+        with product.writing() as writer:
+            row = writer.by_id(resource, record_id)
+            key = resource.key_of(item.model_dump())
+            if key != row.key and writer.by_key(resource, key) is not None:
+                raise conflict(f"{resource.name} '{key}' already exists")
+            return represent_row(store_one(writer, resource, item, row))
+
+    @router.patch(path + "/{record_id}", tags=[tag], name=f"patch_{resource.name}")
+    def patch(record_id: int, changes: dict[str, Any] = Body()) -> dict[str, Any]:
+        with product.writing() as writer:
+            row = writer.by_id(resource, record_id)
+            unknown = sorted(set(changes) - set(model.model_fields))
+            if unknown:
+                raise ApiError(422, "validation_error",
+                               f"not writable fields of {resource.name}: {', '.join(unknown)}")
+            item = validate_item(resource, {**resource.writable_part(row.data), **changes})
+            key = resource.key_of(item.model_dump())
+            if key != row.key and writer.by_key(resource, key) is not None:
+                raise conflict(f"{resource.name} '{key}' already exists")
+            return represent_row(store_one(writer, resource, item, row))
+
+    @router.delete(path + "/{record_id}", tags=[tag], name=f"delete_{resource.name}",
+                   summary="Archive (default) or delete for good (?hard=true)",
+                   response_model=None)
+    def delete(record_id: int, hard: bool = False) -> Response | dict[str, Any]:
+        with product.writing() as writer:
+            row = writer.by_id(resource, record_id)
+            writer.remove(resource, row, hard=hard)
+            body = None if hard else represent_row(row)
+        return Response(status_code=204) if body is None else body
+
+    @router.post(path + "/batch-upsert", response_model=BatchResponse, tags=[tag],
+                 name=f"batch_upsert_{resource.name}",
+                 summary=f"Create or update many {resource.name} by natural key")
+    def batch_upsert(request: BatchRequest) -> BatchResponse:
+        with product.writing() as writer:
+            results = upsert_items(writer, resource, request.items, merge=request.merge)
+        return BatchResponse(results=results, summary=summarise_results(results))

@@ -1,0 +1,84 @@
+"""The tables every product has: one document table per resource, the change feed,
+the feed's lock row, and webhook subscriptions.
+
+A resource row keeps the record as a JSON document (``data``) beside its natural key
+and one indexed reference column, like many SaaS products do: the product's own
+pydantic models define and validate the shape, the table keeps it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class DocRow:
+    """Columns of a resource table (mixed into a per-product declarative class)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    ref: Mapped[str | None] = mapped_column(String(200), index=True, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChangeRow:
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    resource: Mapped[str] = mapped_column(String(60))
+    record_id: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FeedStateRow:
+    """One row per product; writers lock it, so sequence numbers commit in order."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SubscriptionRow:
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(500))
+    resources: Mapped[list[str]] = mapped_column(JSON)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProductTables:
+    """The declarative base and fixed tables of one product, tables prefixed ``{app}_``."""
+
+    def __init__(self, app: str) -> None:
+        class Base(DeclarativeBase):
+            pass
+
+        self.app = app
+        self.base: type[DeclarativeBase] = Base
+        self.changes: type[Any] = type(f"{app}_changes", (Base, ChangeRow), {
+            "__tablename__": f"{app}_changes",
+            "__table_args__": (Index(f"ix_{app}_changes_resource_seq", "resource", "seq"),),
+        })
+        self.feed_state: type[Any] = type(f"{app}_feed_state", (Base, FeedStateRow),
+                                          {"__tablename__": f"{app}_feed_state"})
+        self.subscriptions: type[Any] = type(f"{app}_webhook_subscriptions",
+                                             (Base, SubscriptionRow),
+                                             {"__tablename__": f"{app}_webhook_subscriptions"})
+        self.docs: dict[str, type[Any]] = {}
+
+    def doc_table(self, resource: str) -> type[Any]:
+        """The table of one resource (``crm_customers``), created once."""
+        if resource not in self.docs:
+            name = f"{self.app}_{resource}"
+            self.docs[resource] = type(name, (self.base, DocRow), {"__tablename__": name})
+        return self.docs[resource]
