@@ -4,6 +4,8 @@ PG_BIN=""
 ensure_packages() {
   local need=()
   find_pg_bin || need+=(postgresql)
+  # The IMAP tests start their own Dovecot from a temp-dir config; CI only installs it.
+  find_dovecot || need+=(dovecot-imapd)
   if ((${#need[@]})); then
     echo "CI: installing ${need[*]} from Debian"
     apt-get update -qq
@@ -19,6 +21,12 @@ find_pg_bin() {
   done
   return 1
 }
+
+find_dovecot() {
+  command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ]
+}
+
+dovecot_version() { "$(command -v dovecot || echo /usr/sbin/dovecot)" --version | awk '{print $1}'; }
 
 pg_version() { "$PG_BIN/postgres" --version | awk '{print $3}'; }
 
