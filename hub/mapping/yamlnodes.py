@@ -82,6 +82,8 @@ def _convert(node: yaml.Node, at: JsonPath, doc: Document, constructor: yaml.Saf
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _convert(key_node, at + ("<key>",), doc, constructor)
+            if isinstance(key, bool):
+                key = "true" if key else "false"
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 doc.issues.append(LocatedIssue(Location(doc.path, *_mark(key_node)), "yaml-key",
                                                "keys must be plain strings"))
