@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
+from hub.builtin.common.bulk import insert_rows, update_rows
 from hub.builtin.common.errors import ApiError, summarise
 from hub.builtin.common.product import Writer, represent
 from hub.builtin.common.resource import Doc, Resource
@@ -102,6 +103,7 @@ def upsert_items(writer: Writer, resource: Resource, raw_items: Sequence[dict[st
             stored[row.key] = row
 
     items: dict[int, BaseModel] = {}
+    keys = {index: key for key, index in keyed.items()}
     for key, index in keyed.items():
         raw = raw_items[index]
         if merge and key in stored:
@@ -112,21 +114,20 @@ def upsert_items(writer: Writer, resource: Resource, raw_items: Sequence[dict[st
             results[index] = ItemResult(key=key, outcome="error", error=summarise(exc))
     dumped = {i: m.model_dump(mode="json") for i, m in items.items()}
     for index, message in check_references(writer, resource, dumped).items():
-        results[index] = ItemResult(key=resource.key_of(dumped[index]), outcome="error",
-                                    error=message)
+        results[index] = ItemResult(key=keys[index], outcome="error", error=message)
         del items[index]
 
     if resource.sequential:
-        _write_one_by_one(writer, resource, items, results)
+        _write_one_by_one(writer, resource, items, keys, results)
     else:
-        _write_in_bulk(writer, resource, items, stored, results)
+        _write_in_bulk(writer, resource, {i: dumped[i] for i in items}, keys, stored, results)
     return [r for r in results if r is not None]
 
 
 def _write_one_by_one(writer: Writer, resource: Resource, items: dict[int, BaseModel],
-                      results: list[ItemResult | None]) -> None:
+                      keys: dict[int, str], results: list[ItemResult | None]) -> None:
     for index, item in items.items():
-        key = resource.key_of(item.model_dump())
+        key = keys[index]
         mark = len(writer.pending), writer.seq
         try:
             with writer.session.begin_nested():
@@ -138,16 +139,17 @@ def _write_one_by_one(writer: Writer, resource: Resource, items: dict[int, BaseM
             results[index] = ItemResult(key=key, outcome="error", error=exc.message)
 
 
-def _write_in_bulk(writer: Writer, resource: Resource, items: dict[int, BaseModel],
-                   stored: dict[str, Any], results: list[ItemResult | None]) -> None:
+def _write_in_bulk(writer: Writer, resource: Resource, dumped: dict[int, Doc],
+                   keys: dict[int, str], stored: dict[str, Any],
+                   results: list[ItemResult | None]) -> None:
     table = resource.table
     now = writer.now
     inserts: list[tuple[int, Doc]] = []
     updates: list[tuple[int, Any, Doc]] = []
-    for index, item in items.items():
-        key = resource.key_of(item.model_dump())
+    for index, fresh in dumped.items():
+        key = keys[index]
         row = stored.get(key)
-        doc = resource.build(writer, item, None if row is None else row.data)
+        doc = resource.build(writer, fresh, None if row is None else row.data)
         try:
             resource.check(writer, doc, None if row is None else row.data)
         except ApiError as exc:
@@ -161,17 +163,17 @@ def _write_in_bulk(writer: Writer, resource: Resource, items: dict[int, BaseMode
             updates.append((index, row, doc))
 
     if inserts:
-        ids = writer.session.execute(
-            insert(table).returning(table.id, sort_by_parameter_order=True),
-            [{"key": resource.key_of(doc), "ref": resource.ref_of(doc), "data": doc,
-              "archived": False, "created_at": now, "updated_at": now} for _, doc in inserts],
-        ).scalars().all()
+        ids = writer.new_ids(resource, len(inserts))
+        insert_rows(writer.session, table.__table__, [
+            {"id": record_id, "key": resource.key_of(doc), "ref": resource.ref_of(doc),
+             "data": doc, "archived": False, "created_at": now, "updated_at": now}
+            for record_id, (_, doc) in zip(ids, inserts, strict=True)])
         for (index, doc), record_id in zip(inserts, ids, strict=True):
             results[index] = ItemResult(key=resource.key_of(doc), id=record_id, outcome="created")
             writer.record(resource.name, record_id, "create",
                           represent(record_id, doc, False, now, now))
     if updates:
-        writer.session.execute(update(table), [
+        update_rows(writer.session, table.__table__, [
             {"id": row.id, "data": doc, "ref": resource.ref_of(doc), "archived": False,
              "updated_at": now} for _, row, doc in updates])
         for index, row, doc in updates:

@@ -16,9 +16,10 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, event, insert, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
+from hub.builtin.common.bulk import insert_rows
 from hub.builtin.common.errors import ApiError, not_found
 from hub.builtin.common.resource import Doc, Resource
 from hub.builtin.common.tables import ProductTables
@@ -133,6 +134,15 @@ class Writer:
         self.seq = last_seq
         self.now = datetime.now(timezone.utc)
         self.pending: list[dict[str, Any]] = []
+        self._last_ids: dict[str, int] = {}
+
+    def new_ids(self, resource: Resource, count: int) -> list[int]:
+        """Ids for new rows; safe because every writer of this product holds the lock."""
+        last = self._last_ids.get(resource.name)
+        if last is None:
+            last = self.session.execute(select(func.max(resource.table.id))).scalar() or 0
+        self._last_ids[resource.name] = last + count
+        return list(range(last + 1, last + count + 1))
 
     def res(self, name: str) -> Resource:
         return self.product.resources[name]
@@ -145,7 +155,7 @@ class Writer:
 
     def flush_changes(self) -> None:
         if self.pending:
-            self.session.execute(insert(self.product.tables.changes), self.pending)
+            insert_rows(self.session, self.product.tables.changes.__table__, self.pending)
             self.pending = []
 
     # -- lookups ---------------------------------------------------------------
@@ -167,7 +177,7 @@ class Writer:
     # -- writes ----------------------------------------------------------------
     def save(self, resource: Resource, item: BaseModel, row: Any | None) -> tuple[Any, Outcome]:
         """Store a validated client item (create when ``row`` is None)."""
-        doc = resource.build(self, item, None if row is None else row.data)
+        doc = resource.build(self, item.model_dump(mode="json"), None if row is None else row.data)
         return self.save_doc(resource, doc, row)
 
     def save_doc(self, resource: Resource, doc: Doc, row: Any | None) -> tuple[Any, Outcome]:
@@ -177,7 +187,7 @@ class Writer:
             return row, "unchanged"
         resource.check(self, doc, before)
         if row is None:
-            row = resource.table(key=resource.key_of(doc), ref=resource.ref_of(doc), data=doc,
+            row = resource.table(id=self.new_ids(resource, 1)[0], key=resource.key_of(doc), ref=resource.ref_of(doc), data=doc,
                                  archived=False, created_at=self.now, updated_at=self.now)
             self.session.add(row)
             self.session.flush()

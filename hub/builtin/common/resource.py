@@ -48,7 +48,7 @@ class Resource:
         return self.key_fields[0] if len(self.key_fields) == 1 else "key"
 
     def key_of(self, data: Mapping[str, Any]) -> str:
-        return "@".join(str(data[f]) for f in self.key_fields)
+        return "@".join(str(data[f]).strip() for f in self.key_fields)
 
     def ref_of(self, data: Mapping[str, Any]) -> str | None:
         if self.ref_field is None:
@@ -59,9 +59,9 @@ class Resource:
     def writable_part(self, doc: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in doc.items() if k in self.model.model_fields}
 
-    def build(self, writer: Writer, item: BaseModel, current: Doc | None) -> Doc:
-        """The record to store for ``item`` given the stored one (``None``: new)."""
-        doc = item.model_dump(mode="json")
+    def build(self, writer: Writer, doc: Doc, current: Doc | None) -> Doc:
+        """The record to store for a validated item (``doc``: its JSON dump, ours to
+        change) given the stored one (``None``: new)."""
         for field, default in self.server_defaults.items():
             doc[field] = current.get(field, default) if current is not None else default
         self.derive(doc)

@@ -16,9 +16,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class DocRow:
-    """Columns of a resource table (mixed into a per-product declarative class)."""
+    """Columns of a resource table (mixed into a per-product declarative class).
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    Ids are assigned by the writer under the product's feed lock (max + 1), not by a
+    database sequence, so a batch inserts with a plain executemany and no RETURNING.
+    """
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     ref: Mapped[str | None] = mapped_column(String(200), index=True, nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
-
 from hub.builtin.common.errors import rule
 from hub.builtin.common.product import Product, Writer
 from hub.builtin.common.resource import Doc, Resource
@@ -78,8 +76,8 @@ class SalesOrders(Resource):
     sequential = True
     description = "Sales orders; confirming reserves stock, shortages raise purchase requests."
 
-    def build(self, writer: Writer, item: BaseModel, current: Doc | None) -> Doc:
-        doc = super().build(writer, item, current)
+    def build(self, writer: Writer, doc: Doc, current: Doc | None) -> Doc:
+        doc = super().build(writer, doc, current)
         before_status = current["status"] if current else None
         held: list[Doc] = current["reservations"] if current else []
         lines_changed = current is None or current["lines"] != doc["lines"]
@@ -147,8 +145,8 @@ class PurchaseRequests(Resource):
     sequential = True
     description = "Purchase requests; approving one creates a purchase order."
 
-    def build(self, writer: Writer, item: BaseModel, current: Doc | None) -> Doc:
-        doc = super().build(writer, item, current)
+    def build(self, writer: Writer, doc: Doc, current: Doc | None) -> Doc:
+        doc = super().build(writer, doc, current)
         if doc["status"] == "approved" and doc["po_no"] is None:
             doc["po_no"] = f"PO-{doc['pr_no']}"
         return doc

@@ -3,8 +3,6 @@ approver chain and the decisions taken through the step endpoints."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from hub.builtin.common.errors import rule
 from hub.builtin.common.product import Product, Writer
 from hub.builtin.common.resource import Doc, Resource
@@ -20,8 +18,7 @@ class Approvals(Resource):
     sequential = True
     description = "Approval requests decided step by step by an approver chain."
 
-    def build(self, writer: Writer, item: BaseModel, current: Doc | None) -> Doc:
-        doc = item.model_dump(mode="json")
+    def build(self, writer: Writer, doc: Doc, current: Doc | None) -> Doc:
         decided = [s for s in (current["steps"] if current else []) if s["decision"] != "pending"]
         for index, step in enumerate(decided):
             if index >= len(doc["approvers"]) or doc["approvers"][index] != step["approver"]:
