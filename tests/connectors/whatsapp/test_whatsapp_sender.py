@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from conftest import PHONE_NUMBER_ID, TOKEN, make_config
+from whatsapp_support import PHONE_NUMBER_ID, TOKEN, make_config
 
 from connectors.whatsapp import TemplateSpec, WhatsAppConnector, WhatsAppSender
 from connectors.whatsapp.emulator import EmulatorState
