@@ -167,6 +167,8 @@ class _Check(ast.NodeTransformer):
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        if isinstance(node.func, ast.Attribute):
+            raise _reject(node.func, "not allowed in an expression: attribute access ('.')")
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             name = node.func.id if isinstance(node.func, ast.Name) else None
             raise _reject(node, f"'{name}' is not an allowed function" if name else

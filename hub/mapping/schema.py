@@ -163,13 +163,13 @@ def _translate(error: ValidationError, doc: Document) -> None:
     if kind == "type":
         want = error.validator_value
         want = " or ".join(want) if isinstance(want, list) else want
-        doc.issue(at, "wrong-type", f"expected {_article(want)}, got {_json_type(inst)}")
+        hint = ""
+        if at in doc.yaml11_bools:
+            hint = " (YAML reads yes/no/on/off as booleans; quote it)"
+        doc.issue(at, "wrong-type", f"expected {_article(want)}, got {_json_type(inst)}{hint}")
         return
-    if kind == "pattern":
-        doc.issue(at, "bad-path" if "[" in error.validator_value else "bad-value",
-                  f"{inst!r} is not a valid path" if "[" in error.validator_value else
-                  f"{inst!r} does not match {error.validator_value}")
-        return
+    if kind == "pattern" and error.validator_value == _PATH_PATTERN:
+        return  # the semantic check parses paths and explains what is wrong
     if kind in ("minProperties", "maxProperties") and error.schema.get("title") == "transform":
         doc.issue(at, "bad-transform", "a transform is one name, optionally with an argument, "
                                        "e.g. {round: 2}")

@@ -47,6 +47,7 @@ class Rule:
     outbound: list[StepUse] = field(default_factory=list)
     default: object = MISSING
     target_info: FieldInfo | None = None
+    valid: bool = True              # False: it had errors (still counts as written)
 
     @property
     def name(self) -> str:

@@ -346,6 +346,7 @@ def step_schema() -> dict[str, Any]:
     return {
         "if": {"type": "string"},
         "then": {"enum": bare},
-        "else": {"type": "object", "properties": props, "additionalProperties": False,
+        "else": {"title": "transform", "type": "object", "properties": props,
+                 "additionalProperties": False,
                  "minProperties": 1, "maxProperties": 1},
     }

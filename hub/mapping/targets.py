@@ -50,7 +50,7 @@ def _duplicates(doc: Document, rules: list[Rule], direction: str) -> None:
     side = "canonical" if direction == "inbound" else "remote"
     for rule in rules:
         target = _target(rule, direction)
-        if target is None or not rule.applies(direction):
+        if target is None or not rule.applies(direction) or not rule.valid:
             continue
         steps = _steps(target)
         for other_steps, other in seen:
@@ -74,7 +74,8 @@ def _list_pairs(doc: Document, rules: list[Rule], direction: str) -> None:
     pairs: dict[str, tuple[str, Rule]] = {}
     back: dict[str, tuple[str, Rule]] = {}
     for rule in rules:
-        if not rule.applies(direction) or len(rule.canonical) != 1 or len(rule.remote) != 1:
+        if not rule.applies(direction) or len(rule.canonical) != 1 or len(rule.remote) != 1 \
+                or not rule.valid:
             continue
         if not rule.canonical[0].has_each:
             continue

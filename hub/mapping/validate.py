@@ -152,13 +152,15 @@ def _rule(doc: Document, n: int, raw: dict[str, Any], model: type[BaseModel] | N
     at: JsonPath = ("fields", n)
     direction = raw.get("direction", "both")
     if direction not in ("both", "inbound", "outbound"):
-        return None
+        direction = "both"  # the schema reported it; check the rest as if it were both
     can = _paths(doc, at + ("canonical",), raw.get("canonical"))
     rem = _paths(doc, at + ("remote",), raw.get("remote"))
     if can is None or rem is None:
         return None
     rule = Rule(n, doc.at(at), direction, can[0], rem[0], can[1], rem[1])
-    ok = _shape(doc, at, rule)
+    if not _shape(doc, at, rule):
+        return None
+    ok = True
     if model is not None:
         for k, p in enumerate(rule.canonical):
             res = resolve(model, p)
@@ -181,7 +183,8 @@ def _rule(doc: Document, n: int, raw: dict[str, Any], model: type[BaseModel] | N
     ok = _direction_checks(doc, at, rule, ctx) and ok
     if ok and model is not None:
         _kinds(doc, at, rule, ctx)
-    return rule if ok else None
+    rule.valid = ok
+    return rule
 
 
 def _shape(doc: Document, at: JsonPath, rule: Rule) -> bool:
@@ -237,7 +240,7 @@ def _steps(doc: Document, at: JsonPath, raw: list[Any], ctx: BuildContext
             continue
         if isinstance(built, str):
             code = "unknown-lookup" if name == "lookup" else "bad-transform"
-            doc.issue(at + (k,), code, built)
+            doc.issue(at + (k,) if arg is None else at + (k, name), code, built)
             ok = False
             continue
         out.append(StepUse(name, built, at + (k,)))
@@ -267,7 +270,7 @@ def _direction_checks(doc: Document, at: JsonPath, rule: Rule, ctx: BuildContext
                           f"comes from {', '.join(repr(k) for k in keys)}; add "
                           f"reverse: {{{value}: …}} to the table")
                 ok = False
-    if rule.direction in ("both", "inbound") and not rule.remote and rule.default is MISSING \
+    if rule.direction == "inbound" and not rule.remote and rule.default is MISSING \
             and not any(s.name == "expr" for s in rule.transform + rule.inbound):
         doc.issue(at, "incomplete-rule", "an inbound rule needs a 'remote' path, a 'default' "
                   "or an expr step to produce its value")

@@ -31,6 +31,7 @@ class Document:
     data: Any
     values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    yaml11_bools: set[JsonPath] = field(default_factory=set)  # e.g. no, yes, on, off
     issues: list[LocatedIssue] = field(default_factory=list)
 
     def at(self, json_path: JsonPath, *, key: bool = False) -> Location:
@@ -56,6 +57,8 @@ def load_document(text: str, path: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(p for p in (exc.context, exc.problem) if p)
+        if "flow mapping" in what and "got '['" in what:
+            what += " (inside {…}, quote a path that has [ ]: \"lines[].sku\")"
         doc.issues.append(LocatedIssue(Location(path, line, col), "yaml-syntax",
                                        f"invalid YAML: {what}"))
         return doc
@@ -108,4 +111,7 @@ def _convert(node: yaml.Node, at: JsonPath, doc: Document, constructor: yaml.Saf
             return constructor.construct_object(node)
     if node.tag == _TIMESTAMP:
         return node.value
-    return constructor.construct_object(node)
+    value = constructor.construct_object(node)
+    if isinstance(value, bool) and node.value not in ("true", "false", "True", "False"):
+        doc.yaml11_bools.add(at)
+    return value
