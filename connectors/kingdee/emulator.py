@@ -15,6 +15,7 @@ calls with MsgCode 14 (call limit) or 13 (network control), and delay every answ
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -262,7 +263,7 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
         if not isinstance(body, dict):
             body = {}
         if emu.faults.delay_seconds:
-            time.sleep(emu.faults.delay_seconds)
+            await asyncio.sleep(emu.faults.delay_seconds)
         with emu.lock:
             emu.calls[name] = emu.calls.get(name, 0) + 1
             if namespace + "." == p.AUTH_SERVICE:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 import json
@@ -205,7 +206,7 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
         token = request.query_params.get("access_token") or request.headers.get("access_token")
         raw = await request.body()
         if emu.faults.delay_seconds:
-            time.sleep(emu.faults.delay_seconds)
+            await asyncio.sleep(emu.faults.delay_seconds)
         with emu.lock:
             if not token:
                 return _err("310001", "access_token不能为空。")
