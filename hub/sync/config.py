@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hub.leads.assign import LeadAssignmentConfig
 from hub.models import ENTITIES
 
 ConflictPolicy = Literal["owner_wins", "newest_wins", "manual"]
@@ -90,6 +91,7 @@ class HubConfig(BaseModel):
     base_currency: str = "CNY"
     systems: dict[str, SystemConfig]
     pipelines: dict[str, PipelineConfig] = Field(default_factory=dict)
+    lead_assignment: LeadAssignmentConfig | None = None
     root: Path = Field(Path("."), exclude=True,
                        description="Folder relative paths (mappings) are resolved against.")
 
