@@ -109,6 +109,26 @@ class PendingChange(Base):
     observed_at: Mapped[Timestamp]
 
 
+class OutboxEvent(Base):
+    """A change the hub made or saw, written in the same transaction as the change.
+
+    Outbound webhook delivery reads this log in id order (a transactional outbox), so
+    subscribers hear of every committed change, in order per record, and of nothing
+    that was rolled back.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_entity_hub_id", "entity", "hub_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[Name]
+    hub_id: Mapped[HubId]
+    op: Mapped[str] = mapped_column(String(20))
+    pipeline: Mapped[Name]
+    data: Mapped[JsonDoc | None]
+    created_at: Mapped[Timestamp]
+
+
 class CreateIntent(Base):
     """A create the hub is about to make, with the natural key a retry looks up first."""
 
@@ -220,6 +240,7 @@ __all__ = [
     "DeadLetter",
     "InboxEvent",
     "Link",
+    "OutboxEvent",
     "PendingChange",
     "PipelineLock",
     "RecordHash",

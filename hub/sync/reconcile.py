@@ -40,6 +40,7 @@ class Plan:
     hub_id: str
     pending: dict[str, PendingChange]
     remote_ids: dict[str, str]                               # system → remote id, if linked
+    previous: dict[str, Any] | None = None                   # the golden record before
     merged: MergeResult | None = None
     key: str | None = None
     deletes: dict[str, str] = field(default_factory=dict)   # system → remote id
@@ -74,7 +75,7 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str]) -> list[
 
     plans: list[Plan] = []
     for hub_id in hub_ids:
-        plan = Plan(hub_id=hub_id, pending=pending.get(hub_id, {}),
+        plan = Plan(hub_id=hub_id, pending=pending.get(hub_id, {}), previous=golden.get(hub_id),
                     remote_ids={system: ids[hub_id] for system, ids in links.items()
                                 if hub_id in ids})
         plans.append(plan)
@@ -173,6 +174,7 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
     new_links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     done: list[tuple[str, str]] = []
     resolved: list[str] = []
+    outbox: list[dict[str, Any]] = []
     for plan in plans:
         if plan.retry_later:
             counts.deferred += 1
@@ -194,6 +196,8 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
         if plan.deletes or any(row.deleted for row in plan.pending.values()):
             for system in {*plan.deletes, *(s for s, r in plan.pending.items() if r.deleted)}:
                 side_rows[system].append((plan.hub_id, DELETED_HASH, None, None, True))
+            outbox.append({"entity": entity, "hub_id": plan.hub_id, "op": "delete",
+                           "pipeline": spec.name, "data": None})
             continue
         merged = plan.merged
         assert merged is not None
@@ -206,6 +210,10 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
                                     hub_id=plan.hub_id, field=conflict.field,
                                     values=normalise(conflict.values))
         golden_rows.append((plan.hub_id, plan.key, merged.golden))
+        if merged.golden != plan.previous:
+            outbox.append({"entity": entity, "hub_id": plan.hub_id,
+                           "op": "create" if plan.previous is None else "update",
+                           "pipeline": spec.name, "data": merged.golden})
         for side in spec.sides:
             row = plan.pending.get(side.system)
             written = bool(merged.writes.get(side.system))
@@ -224,6 +232,7 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
     for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=resolved):
         conflict.status = "applied"
     state.delete_pending(session, pipeline=spec.name, keys=done)
+    state.add_outbox(session, outbox)
     return counts
 
 

@@ -21,6 +21,7 @@ from hub.store.tables import (
     Cursor,
     DeadLetter,
     Link,
+    OutboxEvent,
     PendingChange,
     RecordHash,
 )
@@ -238,3 +239,11 @@ def resolved_conflicts(session: Session, *, pipeline: str,
     if hub_ids is not None:
         query = query.where(Conflict.hub_id.in_(list(hub_ids)))
     return list(session.scalars(query))
+
+
+def add_outbox(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Record committed changes for outbound delivery (same transaction as the change)."""
+    if events:
+        now = utcnow()
+        session.execute(OutboxEvent.__table__.insert(),
+                        [{**event, "created_at": now} for event in events])
