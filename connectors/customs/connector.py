@@ -87,8 +87,9 @@ class CustomsConnector(Connector):
                 state.advance(trade.arrival_date, trade.record_id)
             yield Batch(records=[_record(t) for t in page], cursor=state.dump())
         for issue in self.issues:
-            log.warning("customs row skipped", extra={"system": self.system,
-                                                      **issue.model_dump()})
+            log.warning("customs row skipped", extra={
+                "system": self.system, "source": issue.source, "line": issue.line,
+                "record_id": issue.record_id, "problem": issue.message})
 
     def _csv_pages(self, source: CsvSource, state: DateCursor,
                    batch_size: int) -> Iterator[list[TradeRecord]]:

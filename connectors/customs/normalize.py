@@ -96,6 +96,20 @@ def display_name(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value or "").split())
 
 
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _fold_latin(text: str) -> str:
+    """``müller`` → ``mueller`` (as German registers spell it without umlauts), ``lópez`` →
+    ``lopez``; marks on non-Latin scripts (kana voicing marks) are left alone."""
+    out = []
+    for ch in unicodedata.normalize("NFD", text.translate(_GERMAN)):
+        if unicodedata.combining(ch) and out and out[-1].isascii():
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
 @lru_cache(maxsize=65536)
 def company_key(value: str) -> str:
     """The comparable core of a company name.
@@ -104,7 +118,7 @@ def company_key(value: str) -> str:
     ``'acme trading'`` all give ``'acme trading'``; ``'深圳市华强电子有限公司'`` gives
     ``'深圳市华强电子'``. Case, punctuation, ``&``/``and`` and legal forms do not count.
     """
-    text = unicodedata.normalize("NFKC", value or "").casefold().strip()
+    text = _fold_latin(unicodedata.normalize("NFKC", value or "").casefold().strip())
     for suffix in _CJK_SUFFIXES:
         while text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)].rstrip()
