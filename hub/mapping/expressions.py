@@ -222,4 +222,8 @@ def compile_expression(source: str) -> Callable[[object, object], object]:
     ast.fix_missing_locations(wrapper)
     namespace: dict[str, object] = {"__builtins__": {}, "_mul": _mul, "_mod": _mod,
                                     **FUNCTIONS, **check.constants}
-    return eval(compile(wrapper, "<mapping expression>", "eval"), namespace)  # noqa: S307
+    try:
+        code = compile(wrapper, "<mapping expression>", "eval")
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("expression is nested too deeply") from None
+    return eval(code, namespace)  # noqa: S307 - a checked tree, no builtins

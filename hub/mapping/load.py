@@ -11,6 +11,7 @@ from typing import Any
 from hub.errors import LocatedIssue, Location, MappingError
 from hub.mapping.compile import compile_direction
 from hub.mapping.lookups import LookupTable
+from hub.mapping.paths import parse_path
 from hub.mapping.spec import MappingSpec
 from hub.mapping.validate import check_document
 from hub.mapping.yamlnodes import load_document
@@ -30,7 +31,10 @@ class CompiledMapping:
     connector: str
     remote_object: str
     canonical_key: str
+    """The canonical natural-key path; composite keys are joined with '@' (sku@warehouse)."""
     remote_key: str
+    canonical_key_fields: tuple[str, ...]
+    remote_key_fields: tuple[str, ...]
     inbound_fields: frozenset[str]
     outbound_fields: frozenset[str]
     _inbound: Callable[[Record], Record]
@@ -44,6 +48,31 @@ class CompiledMapping:
         """Canonical dict (``model_dump()``, python mode) → JSON-ready remote dict."""
         return self._outbound(canonical)
 
+    def canonical_key_of(self, canonical: Record) -> str | None:
+        """The natural key value of a canonical dict (parts joined with '@'); None if unset."""
+        return _key_of(canonical, self.canonical_key_fields)
+
+    def remote_key_of(self, remote: Record) -> str | None:
+        """The natural key value of a remote record, as the remote builds it."""
+        return _key_of(remote, self.remote_key_fields)
+
+
+def _key_of(record: Record, paths: tuple[str, ...]) -> str | None:
+    parts = []
+    for text in paths:
+        value: Any = record
+        for step in parse_path(text).steps():
+            if isinstance(value, dict):
+                value = value.get(step)
+            elif isinstance(value, list) and isinstance(step, int) and len(value) > step:
+                value = value[step]
+            else:
+                value = None
+        if value is None or value == "":
+            return None
+        parts.append(str(value).strip())
+    return "@".join(parts)
+
 
 def _compile(spec: MappingSpec) -> CompiledMapping:
     rules = spec.rules
@@ -51,6 +80,7 @@ def _compile(spec: MappingSpec) -> CompiledMapping:
                         if r.applies("inbound") and r.canonical)
     outbound = frozenset(p.top for r in rules if r.applies("outbound") for p in r.canonical)
     return CompiledMapping(spec.path, spec.entity, spec.connector, spec.remote_object,
+                           "@".join(spec.canonical_key), "@".join(spec.remote_key),
                            spec.canonical_key, spec.remote_key, inbound, outbound,
                            compile_direction(rules, "inbound"),
                            compile_direction(rules, "outbound"))

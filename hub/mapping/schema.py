@@ -63,7 +63,9 @@ def mapping_schema() -> dict[str, Any]:
                     "key": {
                         "title": "key", "type": "object", "required": ["canonical", "remote"],
                         "additionalProperties": False,
-                        "properties": {"canonical": path, "remote": path}},
+                        "description": "natural key; a list on both sides for a composite key "
+                                       "(values joined with '@', e.g. LED-9W@SH-01)",
+                        "properties": {"canonical": paths, "remote": paths}},
                     "lookups": {"type": "object",
                                 "additionalProperties": {"$ref": "#/$defs/lookup"}},
                     "fields": {"type": "array", "minItems": 1,

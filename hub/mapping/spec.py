@@ -66,6 +66,6 @@ class MappingSpec:
     model: type[BaseModel]
     connector: str
     remote_object: str
-    canonical_key: str
-    remote_key: str
+    canonical_key: tuple[str, ...]
+    remote_key: tuple[str, ...]
     rules: list[Rule]

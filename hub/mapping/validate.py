@@ -360,25 +360,41 @@ def _check_default(doc: Document, at: JsonPath, value: Any, info: FieldInfo, tar
                                    f"'{target}' ({_KIND_WORDS[info.kind]}){hint}")
 
 
-def _key(doc: Document, raw: Any, model: type[BaseModel]) -> tuple[str | None, str | None]:
+def _key(doc: Document, raw: Any, model: type[BaseModel]
+         ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """The natural key's paths on each side; a composite key is a list on both."""
     if not isinstance(raw, dict):
         return None, None
-    ckey, rkey = raw.get("canonical"), raw.get("remote")
-    if isinstance(ckey, str):
-        try:
-            res = resolve(model, parse_path(ckey))
-        except PathSyntaxError as exc:
-            doc.issue(("key", "canonical"), "bad-path", str(exc))
-            return None, None
-        if res.info is None:
-            doc.issue(("key", "canonical"), res.code, res.error or "")
-            return None, None
-        if res.info.kind in ("list", "object"):
-            doc.issue(("key", "canonical"), "bad-key",
-                      f"the natural key must be a single value, not {_KIND_WORDS[res.info.kind]}")
-    if isinstance(rkey, str):
-        try:
-            parse_path(rkey)
-        except PathSyntaxError as exc:
-            doc.issue(("key", "remote"), "bad-path", str(exc))
-    return (ckey if isinstance(ckey, str) else None), (rkey if isinstance(rkey, str) else None)
+    sides: dict[str, tuple[str, ...] | None] = {}
+    for side in ("canonical", "remote"):
+        value = raw.get(side)
+        texts = value if isinstance(value, list) else [value]
+        if not all(isinstance(t, str) for t in texts):
+            sides[side] = None
+            continue
+        ok = True
+        for n, text in enumerate(texts):
+            at = ("key", side) + ((n,) if isinstance(value, list) else ())
+            try:
+                path = parse_path(text)
+            except PathSyntaxError as exc:
+                doc.issue(at, "bad-path", str(exc))
+                ok = False
+                continue
+            if side == "remote":
+                continue
+            res = resolve(model, path)
+            if res.info is None:
+                doc.issue(at, res.code, res.error or "")
+                ok = False
+            elif res.info.kind in ("list", "object"):
+                doc.issue(at, "bad-key", "a natural key part must be a single value, not "
+                                         f"{_KIND_WORDS[res.info.kind]}")
+                ok = False
+        sides[side] = tuple(texts) if ok else None
+    ckey, rkey = sides["canonical"], sides["remote"]
+    if ckey is not None and rkey is not None and len(ckey) != len(rkey):
+        doc.issue(("key",), "bad-key", f"the key has {len(ckey)} canonical part(s) but "
+                                       f"{len(rkey)} remote part(s)")
+        return None, None
+    return ckey, rkey
