@@ -6,18 +6,15 @@ from pydantic import ValidationError
 
 from connectors.base import RemoteRecord
 from connectors.email.models import ParsedEmail
+from hub.leads.extract import extract_inquiry
 from hub.models import InquiryItem, Lead
 
 MESSAGE_LIMIT = 10000  # Lead.message max_length
 
 
 def extract_items(text: str) -> list[InquiryItem]:
-    """Products and quantities asked for; the one place the shared extractor plugs in.
-
-    hub.leads.extract (shared with the WhatsApp channel) had not landed when this was
-    written; until it does, no items are extracted and the lead keeps the full text.
-    """
-    return []
+    """Products and quantities asked for, by the extractor every lead channel shares."""
+    return extract_inquiry(text)
 
 
 def build_lead(mail: ParsedEmail, *, customer_hub_id: str | None = None) -> Lead:
@@ -33,7 +30,8 @@ def build_lead(mail: ParsedEmail, *, customer_hub_id: str | None = None) -> Lead
         contact_name=(sender.name or None) if sender else None,
         email=email,
         message=body[:MESSAGE_LIMIT] or None,
-        inquiry=extract_items(body),
+        # The body is the inquiry; a subject often repeats it, so it counts only alone.
+        inquiry=extract_items(mail.text) or extract_items(mail.subject),
         customer_hub_id=customer_hub_id,
         received_at=mail.date,
     )

@@ -56,6 +56,7 @@ def test_mail_becomes_a_lead_record_with_the_message_id_as_remote_id(dovecot, ma
     assert lead.email == "buyer@example.com"
     assert lead.contact_name == "Buyer"
     assert "Please quote 1000 LED lamps." in (lead.message or "")
+    assert [(i.product, i.quantity) for i in lead.inquiry] == [("LED lamps", 1000)]
     assert lead.received_at is not None and lead.received_at.isoformat() == \
         "2026-03-02T00:30:00+00:00"
     assert batches[-1].cursor is not None
@@ -144,6 +145,10 @@ def test_chinese_encoded_subject_and_sender(dovecot, mail_user, make_connector):
     assert mail.sender is not None and mail.sender.name == name
     assert mail.sender.email == "zhang.wei@example.cn"
     assert mail.text == "我们需要1000盏LED灯，请报价。"
+    [record] = records(read_all(make_connector()))
+    lead = Lead.model_validate(record.data["lead"])
+    assert [(i.product, i.quantity, i.unit) for i in lead.inquiry] == [("LED灯", 1000, "pcs")]
+    assert lead.contact_name == name
 
 
 def test_html_only_mail_yields_readable_text(dovecot, mail_user, make_connector):
