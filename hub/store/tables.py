@@ -246,3 +246,66 @@ __all__ = [
     "RecordHash",
     "SyncRun",
 ]
+
+
+# -- outbound webhooks (hub.api.outbound) ------------------------------------------------
+DeliveryStatus = Literal["delivered", "failed"]
+
+
+class Subscription(Base):
+    """A subscriber's URL, secret and entity filter, and how far delivery has got.
+
+    ``last_outbox_id`` is the delivery cursor in the outbox; it only moves forward
+    after an event was delivered or dead-lettered, so a restart resumes where it was.
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(500))
+    entities: Mapped[JsonDoc]
+    description: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_outbox_id: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+
+
+class Delivery(Base):
+    """One event sent (or given up on) to one subscriber: the delivery log."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_subscription_id", "subscription_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(Integer)
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[Timestamp]
+
+
+class DeliveryDeadLetter(Base):
+    """An event a subscriber never accepted after the last try, kept whole for replay."""
+
+    __tablename__ = "delivery_dead_letters"
+    __table_args__ = (Index("ix_delivery_dead_letters_subscription_status",
+                            "subscription_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(Integer)
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[str] = mapped_column(String(200))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[Timestamp]
+    replayed_at: Mapped[datetime | None]
+
+
+__all__ += ["Delivery", "DeliveryDeadLetter", "Subscription"]
