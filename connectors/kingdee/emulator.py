@@ -21,6 +21,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import threading
 import time
@@ -36,6 +37,7 @@ from connectors.kingdee import signing as s
 from connectors.kingdee.emulator_filter import FilterSyntaxError
 from connectors.kingdee.emulator_store import StoreError, Store
 
+log = logging.getLogger(__name__)
 CONTROL = "/__emulator__"
 
 
@@ -289,6 +291,13 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
             except (StoreError, FilterSyntaxError, ValueError) as exc:
                 code = exc.msg_code if isinstance(exc, StoreError) else p.MsgCode.BAD_PARAMETER
                 envelope = p.status_envelope(p.failure(code, str(getattr(exc, "message", exc))))
+                return JSONResponse([[envelope]] if query else envelope)
+            except (TypeError, AttributeError, KeyError) as exc:
+                # K3Cloud answers an exception inside an operation as MsgCode 4, HTTP 200
+                log.info("emulated operation raised", extra={"service": name,
+                                                             "error": type(exc).__name__})
+                envelope = p.status_envelope(p.failure(p.MsgCode.EXCEPTION,
+                                                       f"服务端异常：{type(exc).__name__}"))
                 return JSONResponse([[envelope]] if query else envelope)
             response = JSONResponse(result)
             if sid is None:

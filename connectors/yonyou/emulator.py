@@ -224,6 +224,11 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
                 return _err("999", "请求体不是有效的 JSON")
             except ApiError as exc:
                 return JSONResponse({"code": exc.code, "message": exc.message, "data": None})
+            except (TypeError, AttributeError, KeyError) as exc:
+                # what YonBIP answers for an exception in a business service
+                log.info("emulated API raised", extra={"path": path,
+                                                       "error": type(exc).__name__})
+                return JSONResponse({"code": "999", "message": "服务端逻辑异常", "data": None})
 
     return app
 
