@@ -37,6 +37,9 @@ class CompiledMapping:
     remote_key_fields: tuple[str, ...]
     inbound_fields: frozenset[str]
     outbound_fields: frozenset[str]
+    inbound_paths: frozenset[str]
+    """Full canonical paths written inbound, e.g. ``lines[].sku`` (finer than fields)."""
+    outbound_paths: frozenset[str]
     _inbound: Callable[[Record], Record]
     _outbound: Callable[[Record], Record]
 
@@ -79,9 +82,13 @@ def _compile(spec: MappingSpec) -> CompiledMapping:
     inbound = frozenset(r.canonical[0].top for r in rules
                         if r.applies("inbound") and r.canonical)
     outbound = frozenset(p.top for r in rules if r.applies("outbound") for p in r.canonical)
+    in_paths = frozenset(r.canonical[0].text for r in rules
+                         if r.applies("inbound") and r.canonical)
+    out_paths = frozenset(p.text for r in rules if r.applies("outbound") for p in r.canonical)
     return CompiledMapping(spec.path, spec.entity, spec.connector, spec.remote_object,
                            "@".join(spec.canonical_key), "@".join(spec.remote_key),
                            spec.canonical_key, spec.remote_key, inbound, outbound,
+                           in_paths, out_paths,
                            compile_direction(rules, "inbound"),
                            compile_direction(rules, "outbound"))
 
