@@ -179,7 +179,24 @@ class Emulator:
                 "KDSVCSessionId": sid, "IsSuccessByAPI": True}, sid
 
     # -- services ----------------------------------------------------------------------
+    @staticmethod
+    def unwrap_legacy(service: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The older envelope: ``parameters`` = JSON string of [formid, (opNumber), data]."""
+        params = body.get("parameters")
+        if "data" in body or params is None:
+            return body
+        if isinstance(params, str):
+            params = json.loads(params)
+        if not isinstance(params, list) or not params:
+            raise StoreError(p.MsgCode.BAD_PARAMETER, "parameters 必须是数组")
+        if service in ("ExecuteBillQuery", "BillQuery"):
+            return {"data": params[0]}
+        if service == "ExcuteOperation" and len(params) >= 3:
+            return {"formid": params[0], "opNumber": params[1], "data": params[2]}
+        return {"formid": params[0], "data": params[1] if len(params) > 1 else {}}
+
     def run(self, service: str, body: dict[str, Any]) -> Any:
+        body = self.unwrap_legacy(service, body)
         data = body.get("data")
         if isinstance(data, str):
             data = json.loads(data)

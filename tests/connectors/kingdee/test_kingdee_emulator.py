@@ -146,3 +146,13 @@ def test_tradehub_emulate_kingdee_serves_a_working_emulator() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_legacy_parameters_envelope_is_accepted(make_connector: Make) -> None:
+    connector = make_connector()
+    model = json.dumps({"Model": {"FCUSTID": 0, "FNumber": "C9", "FName": "Legacy"}})
+    reply = connector.client.call(FORM_SERVICE + "Save", {
+        "format": 1, "useragent": "ApiClient", "rid": "1", "v": "1.0", "timestamp": "x",
+        "parameters": json.dumps(["BD_Customer", model])})
+    assert reply["Result"]["ResponseStatus"]["IsSuccess"] is True
+    assert connector.find_by_natural_key("customer", "C9") == str(reply["Result"]["Id"])

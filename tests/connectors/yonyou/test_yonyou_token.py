@@ -124,3 +124,8 @@ def test_plain_text_illegal_token_answer_triggers_a_refresh() -> None:
     assert client.call("POST", "/yonbip/fi/fipub/basedoc/querybd/accperiod", body={}) == {
         "ok": True}
     assert tokens.call_count == 2
+
+
+def test_token_in_a_header_as_the_sdk_sends_it(make_connector: Make) -> None:
+    connector = make_connector(token_in="header")
+    assert list(connector.read_changes("customer", None)) == []
