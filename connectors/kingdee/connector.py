@@ -247,12 +247,16 @@ class KingdeeConnector(Connector):
             self._key_entries(form, model, remote_id)
         if remote_id is None:
             return model, ()
-        wanted = list(record.only_fields) if record.only_fields else [
-            k for k in model if k != form.pk]
-        if form.entry is not None:
-            entry_fields = {f.model_path[0] for f in form.entry.fields}
-            if form.entry.name in model or entry_fields & set(wanted):
-                wanted.append(form.entry.name)
+        entry = form.entry
+        rows = model.get(entry.name) if entry is not None else None
+        row_fields = {k for row in rows or [] for k in row} - {entry.key} if entry else set()
+        if record.only_fields:
+            wanted = list(record.only_fields)
+            if entry is not None and (row_fields & set(wanted) or entry.name in wanted):
+                wanted.append(entry.name)
+        else:
+            # Kingdee updates an entry field only when both the entry and the field are named
+            wanted = [k for k in model if k != form.pk] + sorted(row_fields)
         return model, tuple(sorted(set(wanted)))
 
     def _key_entries(self, form: Form, model: dict[str, Any], remote_id: str | None) -> None:

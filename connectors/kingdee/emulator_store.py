@@ -130,7 +130,10 @@ class Store:
                                  f"第{index + 1}行，销售数量必须大于0", "FQty")
 
     def _merge_entries(self, meta: FormMeta, current: list[dict[str, Any]],
-                       sent: list[dict[str, Any]], delete_missing: bool) -> list[dict[str, Any]]:
+                       sent: list[dict[str, Any]], delete_missing: bool,
+                       wanted: set[str] | None = None) -> list[dict[str, Any]]:
+        """Rows with an FEntryID update that row (only the ``wanted`` fields when a
+        NeedUpDateFields list is given), rows without one are new."""
         by_id = {row["FEntryID"]: row for row in current}
         kept_ids: set[Any] = set()
         merged: list[dict[str, Any]] = []
@@ -140,7 +143,9 @@ class Store:
                 if entry_id not in by_id:
                     raise StoreError(MsgCode.VALIDATION_FAILED,
                                      f"分录内码“{entry_id}”不属于该单据", "FEntryID")
-                updated = dict(by_id[entry_id], **copy.deepcopy(row))
+                changes = {k: copy.deepcopy(v) for k, v in row.items()
+                           if not wanted or k.lower() in wanted or k == "FEntryID"}
+                updated = dict(by_id[entry_id], **changes)
                 kept_ids.add(entry_id)
                 merged.append(updated)
             else:
@@ -194,7 +199,7 @@ class Store:
             updated[key] = copy.deepcopy(value)
         if meta.entry and sent_entries is not None and (not wanted or meta.entry.lower() in wanted):
             updated[meta.entry] = self._merge_entries(meta, current.get(meta.entry, []),
-                                                      sent_entries, delete_entry)
+                                                      sent_entries, delete_entry, wanted)
         number = updated.get(meta.number)
         other = self.find(form_id, number=number)
         if other is not None and other is not current:

@@ -113,7 +113,8 @@ def test_store_keeps_unsent_entry_rows_only_when_asked() -> None:
                        need_update=[], delete_entry=True)
     first = order["FSaleOrderEntry"][0]["FEntryID"]
     store.save("SAL_SaleOrder", {"FID": order["FID"], "FSaleOrderEntry": [
-        {"FEntryID": first, "FQty": 9}]}, need_update=["FSaleOrderEntry"], delete_entry=True)
+        {"FEntryID": first, "FQty": 9}]}, need_update=["FSaleOrderEntry", "FQty"],
+        delete_entry=True)
     assert [ln["FQty"] for ln in order["FSaleOrderEntry"]] == [9]
 
 
@@ -156,3 +157,21 @@ def test_legacy_parameters_envelope_is_accepted(make_connector: Make) -> None:
         "parameters": json.dumps(["BD_Customer", model])})
     assert reply["Result"]["ResponseStatus"]["IsSuccess"] is True
     assert connector.find_by_natural_key("customer", "C9") == str(reply["Result"]["Id"])
+
+
+def test_entry_fields_change_only_when_named_in_need_update_fields() -> None:
+    store = Store()
+    store.save("BD_MATERIAL", {"FName": "m", "FNumber": "M1"}, need_update=[],
+               delete_entry=True)
+    store.save("BD_Customer", {"FName": "c", "FNumber": "C1"}, need_update=[],
+               delete_entry=True)
+    order = store.save("SAL_SaleOrder", {"FDate": "2026-01-01", "FCustId": {"FNumber": "C1"},
+                                         "FSaleOrderEntry": [
+                                             {"FMaterialId": {"FNumber": "M1"}, "FQty": 1,
+                                              "FPrice": 3}]},
+                       need_update=[], delete_entry=True)
+    entry = order["FSaleOrderEntry"][0]["FEntryID"]
+    store.save("SAL_SaleOrder", {"FID": order["FID"], "FSaleOrderEntry": [
+        {"FEntryID": entry, "FQty": 5, "FPrice": 9}]},
+        need_update=["FSaleOrderEntry", "FQty"], delete_entry=False)
+    assert (order["FSaleOrderEntry"][0]["FQty"], order["FSaleOrderEntry"][0]["FPrice"]) == (5, 3)
