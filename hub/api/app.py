@@ -1,25 +1,95 @@
-"""The hub's HTTP face: health now; webhooks and admin endpoints join it (hub/api/*)."""
+"""The hub's HTTP face: inbound webhooks, the admin API, outbound delivery, health.
+
+``create_app()`` with no arguments reads the process settings and hub.yaml (that is
+how ``tradehub serve`` and uvicorn start it); tests pass a ready ``SyncContext`` and
+their own settings. The inbox and delivery workers start and stop with the app.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 from hub import __version__
+from hub.api import admin, subscriptions, webhooks
+from hub.api.inbox_worker import InboxWorker, Reporter
+from hub.api.outbound import DeliveryWorker
+from hub.api.problems import install_problem_handlers
+from hub.api.runtime import HubRuntime, build_runtime
+from hub.api.schemas import Health
+from hub.api.settings import ApiSettings, get_api_settings
+from hub.config import Settings, get_settings
+from hub.sync.context import SyncContext
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Integration hub for B2B foreign trade.
+
+* `POST /webhooks/{system}` receives a product's signed change events (the generic
+  `X-TradeHub-Signature` scheme, or the system's own, e.g. WhatsApp's).
+* `/admin/…` (bearer admin token): pipelines, runs, links, conflicts, dead letters,
+  inbox, outbound subscriptions.
+* Subscribers receive every change as a signed JSON event (same scheme).
+"""
 
 
-class Health(BaseModel):
-    status: str
-    version: str
+def create_app(ctx: SyncContext | None = None, *, settings: Settings | None = None,
+               api_settings: ApiSettings | None = None,
+               delivery_transport: httpx.BaseTransport | None = None,
+               reporter: Reporter | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    api = api_settings or get_api_settings()
+    runtime = build_runtime(settings, api, ctx)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        inbox: InboxWorker | None = None
+        delivery: DeliveryWorker | None = None
+        if api.run_workers and runtime.ctx is not None:
+            inbox = InboxWorker(runtime, reporter=reporter or _default_reporter(api),
+                                on_batch=runtime.outbox_wakeup.set)
+            delivery = DeliveryWorker(runtime, transport=delivery_transport)
+            inbox.start()
+            delivery.start()
+        app.state.workers = {"inbox": inbox, "delivery": delivery}
+        try:
+            yield
+        finally:
+            if inbox is not None:
+                inbox.stop()
+            if delivery is not None:
+                delivery.stop()
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="TradeHub", version=__version__,
-                  description="Integration hub for B2B foreign trade: webhooks in and out, "
-                              "pipelines, links, conflicts and dead letters.")
+    app = FastAPI(title="TradeHub", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.hub = runtime
+    app.state.workers = {}
+    install_problem_handlers(app)
+    app.include_router(webhooks.router)
+    app.include_router(admin.router)
+    app.include_router(subscriptions.router)
 
-    @app.get("/health", response_model=Health, tags=["admin"])
+    @app.get("/health", response_model=Health, tags=["admin"],
+             summary="Liveness, and whether hub.yaml loaded and the workers run")
     def health() -> Health:
-        return Health(status="ok", version=__version__)
+        return _health(runtime, app)
 
     return app
+
+
+def _health(runtime: HubRuntime, app: FastAPI) -> Health:
+    workers = {name: bool(worker is not None and worker.thread.is_alive())
+               for name, worker in getattr(app.state, "workers", {}).items()}
+    ok = runtime.ctx is not None and (not runtime.api.run_workers or all(workers.values()))
+    return Health(status="ok" if ok else "degraded", version=__version__,
+                  configured=runtime.ctx is not None, workers=workers)
+
+
+def _default_reporter(api: ApiSettings) -> Reporter | None:
+    from hub.api.prefect_report import reporter_from_settings
+
+    return reporter_from_settings(api)

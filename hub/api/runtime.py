@@ -1,0 +1,64 @@
+"""What the API's handlers and workers share: the sync context, settings, wake-ups.
+
+The context (hub.yaml, store, connectors, mappings) is built once per app. When
+hub.yaml cannot be loaded the API still serves health and says why everything else
+is unavailable, instead of refusing to start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from hub.api.problems import NotConfigured, UnknownSystem
+from hub.api.settings import ApiSettings
+from hub.config import Settings
+from hub.errors import ConfigError
+from hub.sync.context import SyncContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class HubRuntime:
+    settings: Settings
+    api: ApiSettings
+    ctx: SyncContext | None
+    config_error: str | None = None
+    inbox_wakeup: threading.Event = field(default_factory=threading.Event)
+    outbox_wakeup: threading.Event = field(default_factory=threading.Event)
+
+    def context(self) -> SyncContext:
+        if self.ctx is None:
+            raise NotConfigured("the hub has no usable hub.yaml; fix it and restart",
+                                detail=self.config_error)
+        return self.ctx
+
+    def require_system(self, system: str) -> SyncContext:
+        ctx = self.context()
+        if system not in ctx.config.systems:
+            raise UnknownSystem(f"unknown system '{system}'; systems: "
+                                f"{', '.join(sorted(ctx.config.systems))}")
+        return ctx
+
+
+def build_runtime(settings: Settings, api: ApiSettings, ctx: SyncContext | None) -> HubRuntime:
+    if ctx is not None:
+        return HubRuntime(settings=settings, api=api, ctx=ctx)
+    from hub.sync.runtime import build_context
+
+    try:
+        return HubRuntime(settings=settings, api=api, ctx=build_context())
+    except ConfigError as exc:
+        log.error("hub.yaml could not be loaded; only /health is served",
+                  extra={"hub_file": str(settings.hub_file), "error": str(exc)})
+        return HubRuntime(settings=settings, api=api, ctx=None, config_error=str(exc))
+
+
+def get_runtime(request: Request) -> HubRuntime:
+    runtime = request.app.state.hub
+    assert isinstance(runtime, HubRuntime)
+    return runtime

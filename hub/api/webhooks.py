@@ -1,0 +1,211 @@
+"""``POST /webhooks/{system}``: the door through which products push their changes.
+
+Checks run cheapest-first and each refusal names its problem: unknown system (404),
+body over the limit (413, by Content-Length and again while reading), signature
+(401, the connector's scheme), JSON syntax (400 with line and column), the
+connector's parse, the system's mapping (422 naming the field), then dedupe and a
+committed inbox row before the 202. Processing happens in the inbox worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from connectors.base import ChangeEvent, Connector
+from hub.api.inbox import storable_headers, store_events
+from hub.api.problems import (
+    Forbidden,
+    InvalidSignature,
+    MalformedJson,
+    PayloadTooLarge,
+    UnreadableBody,
+    UnreadableEvent,
+    problem_responses,
+)
+from hub.api.runtime import HubRuntime, get_runtime
+from hub.errors import AuthError, ConfigError, TradeHubError
+from hub.models import ENTITIES
+from hub.sync.context import SyncContext
+from hub.sync.events import pipelines_reading
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["webhooks"])
+
+SystemName = Annotated[str, Path(description="A system named in hub.yaml.", max_length=100)]
+
+
+class AcceptedEvent(BaseModel):
+    event_id: str
+    entity: str
+    remote_id: str
+    duplicate: bool = Field(description="Already received earlier; not processed again.")
+
+
+class WebhookAccepted(BaseModel):
+    """The events are stored and will be processed; duplicates are acknowledged too."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "status": "accepted", "system": "shop", "accepted": 1, "duplicates": 0,
+        "events": [{"event_id": "evt-1", "entity": "customer", "remote_id": "C-1",
+                    "duplicate": False}]}]})
+
+    status: Literal["accepted", "duplicate", "empty"]
+    system: str
+    accepted: int
+    duplicates: int
+    events: list[AcceptedEvent]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise UnreadableBody("Content-Length is not a number") from None
+        if size > limit:
+            raise PayloadTooLarge(f"the body is {size} bytes; the limit is {limit} bytes")
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def check_json(body: bytes) -> None:
+    try:
+        json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise MalformedJson("the body is not UTF-8 text", detail=str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise MalformedJson("the body is not valid JSON",
+                            detail=f"{exc.msg}: line {exc.lineno} column {exc.colno} "
+                                   f"(char {exc.pos})") from None
+
+
+def verify(connector: Connector, system: str, headers: Mapping[str, str], body: bytes) -> None:
+    try:
+        connector.verify_webhook(headers, body)
+    except AuthError as exc:
+        log.info("webhook signature refused", extra={"system": system, "code": exc.code})
+        raise InvalidSignature(exc.message, detail=exc.code) from None
+
+
+def parse(connector: Connector, system: str, headers: Mapping[str, str],
+          body: bytes) -> list[ChangeEvent]:
+    try:
+        return connector.parse_webhook(headers, body)
+    except TradeHubError as exc:
+        raise UnreadableBody(f"{system} sent a body it does not send: {exc.message}",
+                             detail=exc.detail) from None
+
+
+def check_mapping(ctx: SyncContext, system: str, events: list[ChangeEvent]) -> None:
+    """Refuse an event no pipeline could use, naming the field, before accepting it."""
+    wanted: dict[str, bool] = {}
+    for event in events:
+        if event.kind == "delete" or event.data is None:
+            continue
+        if event.entity not in wanted:
+            wanted[event.entity] = bool(pipelines_reading(ctx, system, event.entity))
+        if not wanted[event.entity]:
+            continue            # stored and ignored: nothing reads this entity from here
+        try:
+            mapping = ctx.mapping(system, event.entity)
+        except ConfigError as exc:
+            raise UnreadableEvent(exc.message) from None
+        try:
+            ENTITIES[event.entity].model_validate(mapping.to_canonical(event.data))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or None
+            raise UnreadableEvent(
+                f"event {event.event_id}: {event.entity} {event.remote_id} cannot be read "
+                f"with {system}'s mapping", field=field,
+                detail="; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                                 for e in exc.errors())) from None
+        except TradeHubError as exc:
+            raise UnreadableEvent(
+                f"event {event.event_id}: {event.entity} {event.remote_id} cannot be read "
+                f"with {system}'s mapping", field=getattr(exc, "field", None),
+                detail=exc.message) from None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise UnreadableEvent(
+                f"event {event.event_id}: {event.entity} {event.remote_id} cannot be read "
+                f"with {system}'s mapping", detail=str(exc)) from None
+
+
+def accept(runtime: HubRuntime, system: str, headers: dict[str, str],
+           body: bytes) -> WebhookAccepted:
+    """Everything after the body is read; runs in a worker thread (it blocks on the store)."""
+    ctx = runtime.require_system(system)
+    connector = ctx.connector(system)
+    verify(connector, system, headers, body)
+    check_json(body)
+    events = parse(connector, system, headers, body)
+    check_mapping(ctx, system, events)
+    with ctx.sessions() as session, session.begin():
+        new = store_events(session, system=system, event_ids=[e.event_id for e in events],
+                           headers=storable_headers(headers), body=body)
+    if new:
+        runtime.inbox_wakeup.set()
+    items = [AcceptedEvent(event_id=e.event_id, entity=e.entity, remote_id=e.remote_id,
+                           duplicate=e.event_id not in new) for e in events]
+    duplicates = sum(item.duplicate for item in items)
+    status: Literal["accepted", "duplicate", "empty"] = (
+        "empty" if not items else "duplicate" if duplicates == len(items) else "accepted")
+    return WebhookAccepted(status=status, system=system, accepted=len(items) - duplicates,
+                           duplicates=duplicates, events=items)
+
+
+Runtime = Annotated[HubRuntime, Depends(get_runtime)]
+
+
+@router.post(
+    "/webhooks/{system}", status_code=202, response_model=WebhookAccepted,
+    summary="Receive a product's signed change events",
+    responses=problem_responses(400, 401, 404, 413, 422, 503),
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"type": "object", "description": "The product's own event JSON."},
+        "example": {"event_id": "evt-1", "entity": "customer", "op": "upsert",
+                    "record": {"id": "C-1", "name": "Lichtwerk GmbH", "country": "DE"}}}}}},
+)
+async def receive_webhook(system: SystemName, request: Request, runtime: Runtime) -> JSONResponse:
+    """Verify, dedupe and store the events; 202 once they are committed to the inbox."""
+    runtime.require_system(system)
+    body = await read_body(request, runtime.api.max_body_bytes)
+    headers = dict(request.headers)
+    result = await run_in_threadpool(accept, runtime, system, headers, body)
+    return JSONResponse(result.model_dump(), status_code=202)
+
+
+@router.get(
+    "/webhooks/{system}", response_class=PlainTextResponse,
+    summary="Answer a subscription handshake (WhatsApp-style hub.challenge)",
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                     "description": "The challenge, echoed back"},
+               **problem_responses(403, 404, 503)},
+)
+def webhook_handshake(system: SystemName, request: Request, runtime: Runtime) -> PlainTextResponse:
+    ctx = runtime.require_system(system)
+    connector = ctx.connector(system)
+    handshake = getattr(connector, "verify_subscription", None)
+    if handshake is None:
+        raise Forbidden(f"{system} does not use a subscription handshake")
+    try:
+        challenge = handshake(dict(request.query_params))
+    except AuthError as exc:
+        raise Forbidden(exc.message) from None
+    return PlainTextResponse(str(challenge))
