@@ -30,6 +30,7 @@ class FieldInfo:
     model: type[BaseModel] | None = None          # for kind "object"
     literals: tuple[str, ...] = ()
     required: bool = False
+    nullable: bool = True           # None is a valid value (an Optional field)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ def _unwrap(tp: object) -> object:
             tp = args[0]
         else:
             return tp
+
+
+def _strip_annotated(tp: object) -> object:
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
 
 
 def kind_of(tp: object) -> FieldInfo:
@@ -80,7 +87,9 @@ def fields_of(model: type[BaseModel]) -> dict[str, FieldInfo]:
     out = {}
     for name, f in model.model_fields.items():
         info = kind_of(f.annotation)
-        out[name] = FieldInfo(info.kind, info.item, info.model, info.literals, f.is_required())
+        nullable = type(None) in typing.get_args(_strip_annotated(f.annotation))
+        out[name] = FieldInfo(info.kind, info.item, info.model, info.literals, f.is_required(),
+                              nullable)
     return out
 
 

@@ -207,7 +207,13 @@ def _function(items: list[_Item], direction: str,
         if returns_value:
             gen.emit(3, "return v")
         else:
-            gen.write(item.target, 3, compact)
+            info = item.rule.target_info
+            if direction == "inbound" and info is not None and not info.nullable \
+                    and not info.required:
+                gen.emit(3, "if v is not None:")  # absent: let the model's default apply
+                gen.write(item.target, 4, compact)
+            else:
+                gen.write(item.target, 3, compact)
     for src, dst, fn, head, rule in groups:
         gen.emit(3, f"f = {len(labels)}")
         labels.append((head, str(rule.location)))
