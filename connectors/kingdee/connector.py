@@ -224,9 +224,32 @@ class KingdeeConnector(Connector):
                                               is_delete_entry=False)
                 for (index, model, is_create), row in zip(chunk, rows):
                     results[index] = self._result(records[index], row, is_create, model, form)
+        self._recover_replayed_creates(form, records, results)
         if self.config.submit_and_audit:
             self._submit_and_audit(form, records, results)
         return [r for r in results if r is not None]
+
+    def _recover_replayed_creates(self, form: Form, records: Sequence[OutboundRecord],
+                                  results: list[WriteResult | None]) -> None:
+        """A create refused now but whose number exists was made by our own earlier try.
+
+        When a Save times out after Kingdee committed it, the shared retry sends it
+        again and Kingdee refuses the duplicate number; the record is there, so the
+        honest result is "created" with its id, not a dead letter.
+        """
+        refused = [i for i, r in enumerate(results) if r is not None and r.outcome == "failed"
+                   and records[i].remote_id is None and r.error_code != "kingdee-model"]
+        if not refused:
+            return
+        found = self._ids_by_number(form, [records[i].natural_key for i in refused])
+        for index in refused:
+            remote_id = found.get(records[index].natural_key)
+            if remote_id is not None:
+                log.info("kingdee create found after a refused replay",
+                         extra={"system": self.system, "form": form.form_id,
+                                "hub_id": records[index].hub_id})
+                results[index] = WriteResult(hub_id=records[index].hub_id, outcome="created",
+                                             remote_id=remote_id)
 
     def _model(self, form: Form, record: OutboundRecord,
                remote_id: str | None) -> tuple[dict[str, Any], tuple[str, ...]]:

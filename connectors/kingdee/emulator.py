@@ -56,6 +56,9 @@ class Faults(BaseModel):
     call_limit_calls: int = 0
     network_control_calls: int = 0
     delay_seconds: float = Field(0.0, ge=0, le=30)
+    delay_services: list[str] = Field(default_factory=list,
+                                      description="Only these services are slow (empty: all)")
+    delay_calls: int | None = Field(None, ge=0, description="Only the next N slow calls")
 
 
 class SeedRequest(BaseModel):
@@ -114,6 +117,18 @@ class Emulator:
         sid = secrets.token_hex(16)
         self.sessions.add(sid)
         return sid
+
+    def take_delay(self, service: str) -> float:
+        """Seconds to stall this call; the work still happens after a client gave up."""
+        with self.lock:
+            f = self.faults
+            if not f.delay_seconds or (f.delay_services and service not in f.delay_services):
+                return 0.0
+            if f.delay_calls is not None:
+                if f.delay_calls <= 0:
+                    return 0.0
+                f.delay_calls -= 1
+            return f.delay_seconds
 
     def expire_all(self) -> None:
         self.sessions.clear()
@@ -281,8 +296,9 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
                                                             "请求内容不是有效的 JSON")))
         if not isinstance(body, dict):
             body = {}
-        if emu.faults.delay_seconds:
-            await asyncio.sleep(emu.faults.delay_seconds)
+        delay = emu.take_delay(name)
+        if delay:
+            await asyncio.sleep(delay)
         with emu.lock:
             emu.calls[name] = emu.calls.get(name, 0) + 1
             if namespace + "." == p.AUTH_SERVICE:

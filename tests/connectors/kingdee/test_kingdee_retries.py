@@ -75,7 +75,8 @@ def test_validation_failures_fail_the_record_without_retry(code: int) -> None:
     assert result[0].outcome == "failed"
     assert result[0].error == "字段“客户名称”是必填项"
     assert result[0].error_code == f"kingdee-msgcode-{code}"
-    assert save.call_count == 1 and route.call_count == 1
+    # one lookup before the create, one after its refusal (was it made by an earlier try?)
+    assert save.call_count == 1 and route.call_count == 2
 
 
 @respx.mock
@@ -145,3 +146,27 @@ def test_slow_answers_become_retriable_timeouts(
     kingdee.control("faults", {"delay_seconds": 0.6})
     with pytest.raises(RetriableError, match="did not answer"):
         list(connector.read_changes("customer", None))
+
+
+def test_save_that_timed_out_after_committing_is_not_duplicated_or_dead_lettered(
+        kingdee: Any, make_connector: Callable[..., KingdeeConnector]) -> None:
+    connector = make_connector(timeout_seconds=0.3, retry_initial_wait=0.5)
+    kingdee.control("faults", {"delay_seconds": 0.6, "delay_calls": 1,
+                               "delay_services": ["Save"]})
+    result = connector.upsert("customer", [OutboundRecord(
+        hub_id="h", remote_id=None, natural_key="C1", data={"FName": "Acme"})])[0]
+    assert result.outcome == "created"
+    assert result.remote_id == connector.find_by_natural_key("customer", "C1")
+    assert kingdee.state()["counts"]["BD_Customer"] == 1
+
+
+@respx.mock
+def test_refused_create_whose_number_now_exists_is_reported_created() -> None:
+    query = respx.post(url("ExecuteBillQuery")).mock(side_effect=[
+        httpx.Response(200, json=[]), httpx.Response(200, json=[[100001, "C1"]])])
+    respx.post(url("Save")).mock(return_value=httpx.Response(
+        200, json=status(11, "编码“C1”已经被使用，不能重复")))
+    result = KingdeeConnector(config(), system="kd").upsert("customer", [OutboundRecord(
+        hub_id="h", remote_id=None, natural_key="C1", data={"FName": "A"})])[0]
+    assert (result.outcome, result.remote_id) == ("created", "100001")
+    assert query.call_count == 2
