@@ -54,6 +54,9 @@ class Faults(BaseModel):
     token_ttl_seconds: int = Field(7200, ge=1)
     rate_limit_calls: int = 0
     delay_seconds: float = Field(0.0, ge=0, le=30)
+    delay_paths: list[str] = Field(default_factory=list,
+                                   description="Only these API paths are slow (empty: all)")
+    delay_calls: int | None = Field(None, ge=0, description="Only the next N slow calls")
 
 
 class StockSeed(BaseModel):
@@ -99,6 +102,18 @@ class Emulator:
             httpx.post(self.callback or "", json=body, timeout=5)
         except httpx.HTTPError as exc:
             log.warning("event push failed", extra={"error": type(exc).__name__})
+
+    def take_delay(self, path: str) -> float:
+        """Seconds to stall this call; the work still happens after a client gave up."""
+        with self.lock:
+            f = self.faults
+            if not f.delay_seconds or (f.delay_paths and path not in f.delay_paths):
+                return 0.0
+            if f.delay_calls is not None:
+                if f.delay_calls <= 0:
+                    return 0.0
+                f.delay_calls -= 1
+            return f.delay_seconds
 
     def issue_token(self) -> tuple[str, int]:
         token = base64.b64encode(secrets.token_bytes(45)).decode()[:58] + "+/=="
@@ -205,8 +220,9 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
             return _err("310404", f"网关上没有注册此API[/{path}]，请确认后重新调用", 404)
         token = request.query_params.get("access_token") or request.headers.get("access_token")
         raw = await request.body()
-        if emu.faults.delay_seconds:
-            await asyncio.sleep(emu.faults.delay_seconds)
+        delay = emu.take_delay("/" + path)
+        if delay:
+            await asyncio.sleep(delay)
         with emu.lock:
             if not token:
                 return _err("310001", "access_token不能为空。")

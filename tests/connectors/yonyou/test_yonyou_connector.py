@@ -135,3 +135,15 @@ def test_emulator_events_parse_into_change_events(yonyou: Any, make_connector: M
     parsed = [e for body in events for e in connector.parse_webhook(
         {}, json.dumps(body).encode())]
     assert [(e.entity, e.remote_id) for e in parsed] == [("customer", created.remote_id)]
+
+
+def test_order_save_that_timed_out_after_committing_is_not_duplicated(
+        yonyou: Any, make_connector: Make) -> None:
+    connector = make_connector(timeout_seconds=0.3, retry_initial_wait=0.5)
+    connector.upsert("customer", [merchant("C001")])
+    yonyou.control("faults", {"delay_seconds": 0.6, "delay_calls": 1,
+                              "delay_paths": ["/yonbip/sd/voucherorder/singleSave"]})
+    result = connector.upsert("sales_order", [sales_order([{"productId": "LED-1", "qty": 1}])])[0]
+    assert result.outcome == "created"
+    assert result.remote_id == connector.find_by_natural_key("sales_order", "SO-HUB-1")
+    assert yonyou.get("state")["orders"] == 1
