@@ -8,10 +8,12 @@ conflict. Ownership and the conflict policy live here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hub.errors import TradeHubError
 from hub.sync.config import ConflictPolicy
 
 Json = dict[str, Any]
@@ -28,6 +30,12 @@ class SideView:
     observed: Json | None = None  # a change just read from it (restricted to ``reads``)
     observed_at: datetime | None = None
     linked: bool = True         # False: the record does not exist there yet
+    project: Callable[[Json], Json] | None = None
+    """What the side will report back for a golden record: its mapping there and back.
+
+    A side may hold less than the hub (one contact of many, a rounded price); writes
+    and echo checks compare in the side's own terms, or it would be rewritten forever.
+    """
 
 
 @dataclass(frozen=True)
@@ -110,18 +118,31 @@ def merge(golden: Json | None, sides: list[SideView], policy: Policy,
     writes: dict[str, frozenset[str]] = {}
     snapshots: dict[str, Json] = {}
     for side in sides:
+        expected = _expected(side, new)
         to_write = frozenset(
             name for name in side.writes
-            if name in new and name not in parked and _belief(side, name, base) != new[name]
+            if name in new and name not in parked
+            and _belief(side, name, base) != expected.get(name, new[name])
         )
         writes[side.system] = to_write
         after = dict(side.snapshot or {})
         if side.observed is not None:
             after.update(side.observed)
-        for name in to_write & side.reads:
-            after[name] = new[name]
+        if to_write:                      # the whole record is written, not just to_write
+            for name in side.writes & side.reads:
+                if name in new and name not in parked:
+                    after[name] = expected.get(name, new[name])
         snapshots[side.system] = after
     return MergeResult(golden=new, writes=writes, snapshots=snapshots, conflicts=conflicts)
+
+
+def _expected(side: SideView, golden: Json) -> Json:
+    if side.project is None or not side.reads:
+        return golden
+    try:
+        return side.project(golden)
+    except (TradeHubError, ValueError, TypeError, KeyError):
+        return golden                    # a record the side cannot express is compared as is
 
 
 def _resolve(by_side: dict[str, Any], policy: Policy,

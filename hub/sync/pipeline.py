@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from hub.models import ENTITIES, CanonicalRecord
 from hub.sync.config import PipelineConfig
 from hub.sync.context import RecordMapping, SyncContext
 from hub.sync.merge import Policy
+from hub.sync.normalize import canonical_json
 
 DELETED_HASH = "deleted"
 
@@ -48,6 +51,19 @@ class PipelineSpec:
     def other(self, system: str) -> Side:
         source, target = self.sides
         return target if system == source.system else source
+
+    def projector(self, system: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+        """How ``system`` will report a golden record back; None if it is never read."""
+        if system not in self.read_from:
+            return None
+        side = self.side(system)
+        compared = side.reads & side.writes
+
+        def project(golden: dict[str, Any]) -> dict[str, Any]:
+            record = self.model.model_validate(golden).model_dump()
+            echoed = side.mapping.to_canonical(side.mapping.to_remote(record))
+            return canonical_json(self.model.model_validate(echoed), compared)
+        return project
 
     @property
     def key_field(self) -> str:

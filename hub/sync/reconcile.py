@@ -69,6 +69,7 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str]) -> list[
                                          hub_ids=hub_ids) for s in spec.sides}
     links = {s.system: state.remote_ids_for_hub(session, entity=entity, system=s.system,
                                                 hub_ids=hub_ids) for s in spec.sides}
+    projectors = {s.system: spec.projector(s.system) for s in spec.sides}
     forced: dict[str, dict[str, Any]] = defaultdict(dict)
     for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=hub_ids):
         forced[conflict.hub_id][conflict.field] = conflict.resolved_value
@@ -95,7 +96,7 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str]) -> list[
                 snapshot=known.snapshot if known else None,
                 observed=row.data if row else None,
                 observed_at=row.source_updated_at if row else None,
-                linked=hub_id in links[side.system]))
+                linked=hub_id in links[side.system], project=projectors[side.system]))
         merged = merge(golden.get(hub_id), views, spec.policy, forced.get(hub_id))
         plan.key = _ensure_key(spec, plan.hub_id, merged)
         plan.merged = merged
@@ -217,8 +218,8 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
         for side in spec.sides:
             row = plan.pending.get(side.system)
             written = bool(merged.writes.get(side.system))
-            if row is None and not written:
-                continue
+            if (row is None and not written) or side.system not in spec.read_from:
+                continue                  # a side never read needs no echo bookkeeping
             snapshot = merged.snapshots[side.system]
             side_rows[side.system].append((plan.hub_id, content_hash(snapshot), snapshot,
                                            row.source_updated_at if row else None, written))

@@ -42,3 +42,57 @@ def test_one_way_sync_creates_each_customer_once(products: AppServer, crm: Produ
     again = sync(ctx, "customers")
     assert (again.counts.read, again.counts.writes) == (0, 0)
     assert len(erp.all("customers")) == 120
+
+
+def two_way(**extra: object) -> dict:
+    return {"customers": {"entity": "customer", "source": "crm", "target": "erp",
+                          "direction": "two_way", "batch_size": 50,
+                          "owners": {"credit_limit": "erp", "receivable_status": "erp",
+                                     "contacts": "crm"}, **extra}}
+
+
+def test_two_way_changes_converge_and_echoes_write_nothing(
+        products: AppServer, crm: Product, erp: Product, make_context: MakeContext) -> None:
+    crm.upsert("customers", crm_accounts(30))
+    ctx = make_context(hub_config(products.url, two_way()))
+    first = sync(ctx, "customers")
+    assert first.counts.created == 30
+
+    # The ERP filled in what it owns (receivable status) on create: that flows back once.
+    settle = sync(ctx, "customers")
+    assert (settle.counts.read, settle.counts.updated) == (30, 30), settle.counts
+    assert {c["receivable_status"] for c in crm.all("customers")} == {"clear"}
+    echo = sync(ctx, "customers")             # reads back the hub's writes to the CRM
+    assert (echo.counts.read, echo.counts.writes) == (30, 0), echo.counts
+
+    account = crm.by_key("customers", "A-0003")
+    crm.patch("customers", account["id"], {"city": "Hamburg"})
+    customer = erp.by_key("customers", "A-0007")
+    erp.patch("customers", customer["id"], {"credit_limit": "50000.00", "city": "Madrid"})
+
+    changed = sync(ctx, "customers")
+    assert changed.counts.writes == 2, changed.counts
+    assert erp.by_key("customers", "A-0003")["city"] == "Hamburg"
+    crm_side = crm.by_key("customers", "A-0007")
+    assert (crm_side["city"], crm_side["credit_limit"]) == ("Madrid", "50000.00")
+
+    quiet = sync(ctx, "customers")
+    assert quiet.counts.writes == 0, quiet.counts
+
+
+def test_a_non_owner_change_to_an_owned_field_is_undone(
+        products: AppServer, crm: Product, erp: Product, make_context: MakeContext) -> None:
+    crm.upsert("customers", crm_accounts(3))
+    erp.upsert("customers", [])
+    ctx = make_context(hub_config(products.url, two_way()))
+    sync(ctx, "customers")
+    erp_side = erp.by_key("customers", "A-0001")
+    erp.patch("customers", erp_side["id"], {"credit_limit": "1000.00"})
+    sync(ctx, "customers")
+    account = crm.by_key("customers", "A-0001")
+    assert account["credit_limit"] == "1000.00"
+
+    crm.patch("customers", account["id"], {"credit_limit": "999999.00"})
+    sync(ctx, "customers")
+    assert crm.by_key("customers", "A-0001")["credit_limit"] == "1000.00"
+    assert erp.by_key("customers", "A-0001")["credit_limit"] == "1000.00"
