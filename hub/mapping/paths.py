@@ -15,7 +15,7 @@ __all__ = ["EACH", "Path", "PathSyntaxError", "parse_path"]
 EACH = -1
 """The index value standing for ``[]`` (every item)."""
 
-_SEGMENT = re.compile(r"([^.\[\]\s]+)((?:\[\d*\])*)")
+_SEGMENT = re.compile(r"([^.\[\]\s](?:[^.\[\]]*[^.\[\]\s])?)((?:\[\d*\])*)")
 _INDEX = re.compile(r"\[(\d*)\]")
 
 

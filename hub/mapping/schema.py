@@ -21,7 +21,8 @@ from hub.models import ENTITIES
 
 __all__ = ["mapping_schema", "schema_issues"]
 
-_PATH_PATTERN = r"^[^.\[\]\s]+(\[\d*\])*(\.[^.\[\]\s]+(\[\d*\])*)*$"
+_NAME = r"[^.\[\]\s](?:[^.\[\]]*[^.\[\]\s])?"
+_PATH_PATTERN = rf"^{_NAME}(\[\d*\])*(\.{_NAME}(\[\d*\])*)*$"
 _STEP_LISTS = {"transform", "inbound", "outbound"}
 
 

@@ -88,7 +88,8 @@ def check_document(doc: Document, base_dir: FsPath,
                 rules.append(rule)
     if model is None:
         return None
-    check_targets(doc, rules, model)
+    if isinstance(raw_rules, list):
+        check_targets(doc, rules, model)
     ckey, rkey = _key(doc, data.get("key"), model)
     if doc.issues or ckey is None or rkey is None:
         return None
