@@ -108,7 +108,7 @@ def parse(connector: Connector, system: str, headers: Mapping[str, str],
     try:
         return connector.parse_webhook(headers, body)
     except TradeHubError as exc:
-        raise UnreadableBody(f"{system} sent a body it does not send: {exc.message}",
+        raise UnreadableBody(f"the body is not a {system} event: {exc.message}",
                              detail=exc.detail) from None
 
 
