@@ -2,17 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# tests/connectors (no __init__.py) shadows the ``connectors`` package when pytest puts
-# tests/ on sys.path; the repository root first makes the real package win.
-_ROOT = str(Path(__file__).resolve().parents[3])
-if sys.path[:1] != [_ROOT]:
-    sys.path.insert(0, _ROOT)
-if "connectors" in sys.modules and getattr(sys.modules["connectors"], "__file__", None) is None:
-    del sys.modules["connectors"]
-
 from collections.abc import Callable, Iterator
 from typing import Any
 

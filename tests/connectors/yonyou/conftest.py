@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from typing import Any
 
-# tests/connectors (no __init__.py) shadows the ``connectors`` package when pytest puts
-# tests/ on sys.path; the repository root first makes the real package win.
-_ROOT = str(Path(__file__).resolve().parents[3])
-if sys.path[:1] != [_ROOT]:
-    sys.path.insert(0, _ROOT)
-if "connectors" in sys.modules and getattr(sys.modules["connectors"], "__file__", None) is None:
-    del sys.modules["connectors"]
+import httpx
+import pytest
 
-from collections.abc import Callable, Iterator  # noqa: E402
-from typing import Any  # noqa: E402
-
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-
-from connectors.emulate import free_port, serve_in_thread  # noqa: E402
-from connectors.yonyou import YonyouConfig, YonyouConnector  # noqa: E402
-from connectors.yonyou.emulator import Credentials, Emulator, Faults, create_app  # noqa: E402
+from connectors.emulate import free_port, serve_in_thread
+from connectors.yonyou import YonyouConfig, YonyouConnector
+from connectors.yonyou.emulator import Credentials, Emulator, Faults, create_app
 
 
 class Served:
