@@ -166,7 +166,8 @@ class KingdeeClient:
             raise AuthError(f"{self.system}: {status.message()}", system=self.system,
                             remote_code=str(status.MsgCode))
 
-    def _operation(self, service: str, form_id: str | None, data: dict[str, Any]) -> p.ResponseStatus:
+    def _operation(self, service: str, form_id: str | None,
+                   data: dict[str, Any]) -> p.ResponseStatus:
         body: dict[str, Any] = {"data": data}
         if form_id is not None:
             body = {"formid": form_id, "data": data}
@@ -219,8 +220,8 @@ class KingdeeClient:
                numbers: Sequence[str] = ()) -> list[p.RowResult]:
         return self._bill_operation("Delete", form_id, ids=ids, numbers=numbers)
 
-    def execute_operation(self, form_id: str, op_number: str, *,
-                          ids: Sequence[str] = (), numbers: Sequence[str] = ()) -> list[p.RowResult]:
+    def execute_operation(self, form_id: str, op_number: str, *, ids: Sequence[str] = (),
+                          numbers: Sequence[str] = ()) -> list[p.RowResult]:
         """ExcuteOperation (sic, Kingdee's spelling): Forbid, Enable and other named ops."""
         data: dict[str, Any] = {"CreateOrgId": 0, "Numbers": list(numbers), "Ids": ",".join(ids)}
         payload = self.call(p.FORM_SERVICE + "ExcuteOperation",

@@ -266,15 +266,15 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
         return faults
 
     @app.post(CONTROL + "/seed")
-    def seed(request: SeedRequest) -> dict[str, Any]:
+    def seed(request: SeedRequest) -> JSONResponse:
         with emu.lock:
             try:
                 docs = [emu.store.save(request.form_id, dict(d), need_update=[],
                                        delete_entry=True) for d in request.documents]
             except StoreError as exc:
-                return JSONResponse({"detail": exc.message}, status_code=422)  # type: ignore[return-value]
+                return JSONResponse({"detail": exc.message}, status_code=422)
             meta = emu.store.meta(request.form_id)
-        return {"ids": [d[meta.pk] for d in docs]}
+        return JSONResponse({"ids": [d[meta.pk] for d in docs]})
 
     @app.get(CONTROL + "/state")
     def state() -> dict[str, Any]:

@@ -186,6 +186,7 @@ def parse_filter(text: str) -> Predicate:
         return lambda r: True
     parser = _Parser(text)
     predicate = parser.expr()
-    if parser.peek() is not None:
-        raise FilterSyntaxError(f"FilterString: unexpected {parser.peek().text!r}")  # type: ignore[union-attr]
+    leftover = parser.peek()
+    if leftover is not None:
+        raise FilterSyntaxError(f"FilterString: unexpected {leftover.text!r}")
     return predicate

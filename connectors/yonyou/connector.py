@@ -244,8 +244,8 @@ class YonyouConnector(Connector):
                                body={"data": [data]}) or {}
         if int(out.get("failCount") or 0):
             messages = out.get("messages")
-            raise YonyouError(f"{self.system}: merchant update failed: "
-                              f"{'; '.join(map(str, messages)) if isinstance(messages, list) else messages}",
+            text = "; ".join(map(str, messages)) if isinstance(messages, list) else messages
+            raise YonyouError(f"{self.system}: merchant update failed: {text}",
                               system=self.system, remote_code="failCount")
         return remote_id
 

@@ -122,7 +122,8 @@ def test_tradehub_emulate_kingdee_serves_a_working_emulator() -> None:
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     tradehub = str(Path(sys.executable).with_name("tradehub"))
-    process = subprocess.Popen([tradehub, "emulate", "kingdee", "--port", str(port)], stdout=subprocess.PIPE,
+    process = subprocess.Popen([tradehub, "emulate", "kingdee", "--port", str(port)],
+                               stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, env=env)
     try:
         banner = process.stdout.readline() if process.stdout else ""

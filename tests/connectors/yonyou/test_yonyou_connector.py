@@ -23,7 +23,8 @@ def sales_order(lines: list[dict[str, Any]], remote_id: str | None = None,
         "agentId": agent, "orderPrices!currency": "USD", "orderDetails": lines})
 
 
-def test_customer_create_after_a_crash_does_not_duplicate(yonyou: Any, make_connector: Make) -> None:
+def test_customer_create_after_a_crash_does_not_duplicate(yonyou: Any,
+                                                          make_connector: Make) -> None:
     first = make_connector().upsert("customer", [merchant("C001")])[0]
     replay = make_connector().upsert("customer", [merchant("C001", "Acme Lighting Ltd")])[0]
     assert first.outcome == "created"
