@@ -83,7 +83,8 @@ def store_observations(session: Session, spec: PipelineSpec, system: str,
         state.add_dead_letter(session, pipeline=spec.name, entity=entity, source_system=system,
                               target_system=target, remote_id=record.remote_id, hub_id=None,
                               payload={"stage": "inbound", "system": system,
-                                       "remote_id": record.remote_id, "raw": record.data},
+                                       "remote_id": record.remote_id, "raw": record.data,
+                                       "updated_at": _iso(record.updated_at)},
                               error_code=code, error=message)
         counts.dead_lettered += 1
         log.warning("record dead-lettered", extra={"pipeline": spec.name, "system": system,
@@ -120,6 +121,10 @@ def store_observations(session: Session, spec: PipelineSpec, system: str,
         }
     state.save_pending(session, list(rows.values()))
     return counts
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
 
 
 def _is_stale(at: datetime | None, *known: datetime | None) -> bool:

@@ -273,6 +273,8 @@ def _dead_letter(session: Session, spec: PipelineSpec, plan: Plan) -> None:
         payload={"stage": "outbound", "system": source.system if source else None,
                  "remote_id": source.remote_id if source else None,
                  "raw": source.raw if source else None,
+                 "updated_at": source.source_updated_at.isoformat()
+                 if source and source.source_updated_at else None,
                  "canonical": plan.merged.golden if plan.merged else None},
         error_code=code, error=message)
     log.warning("record dead-lettered", extra={"pipeline": spec.name, "hub_id": plan.hub_id,
