@@ -6,18 +6,20 @@ and the cursor remembers the ids already taken in its boundary second, so a reco
 changed later within that same second is still read and none is read twice. Each
 record's ``data`` is its detail document (orders with ``orderDetails``).
 
-Writes use the MDD-idempotent save APIs with a ``resubmitCheckKey`` derived from the
-natural key (creates) or from the natural key and the content (updates: the gateway
-answers a repeated key with the first call's cached result for an hour, so an update
-with new content needs a new key). Creates look the code up first, as for Kingdee.
+Writes use the MDD-idempotent save APIs with a ``resubmitCheckKey``. A create's key is
+derived from the natural key, so a create replayed after a crash, even from another
+process, gets the first answer back; creates also look the code up first, as for
+Kingdee. Updates and deletes get a fresh key per call (kept across that call's retries):
+the gateway answers a repeated key with the first call's cached result for an hour, so
+a reused key would silently skip a later, legitimate write.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
@@ -257,9 +259,8 @@ class YonyouConnector(Connector):
         if remote_id is None:
             data.update({"_status": "Insert", "resubmitCheckKey": check_key(record.natural_key)})
         else:
-            content = json.dumps(data, sort_keys=True, default=str)
             data.update({"id": remote_id, "_status": "Update",
-                         "resubmitCheckKey": check_key(record.natural_key, content)})
+                         "resubmitCheckKey": uuid.uuid4().hex})
         out = self.client.call("POST", f"{ORDER}/singleSave", body={"data": data}) or {}
         return str(out.get("id") or remote_id)
 
@@ -280,6 +281,32 @@ class YonyouConnector(Connector):
             line.setdefault("_status", "Update" if line.get("id") else "Insert")
             out.append(line)
         return out
+
+    def delete(self, entity: str, remote_ids: Sequence[str], *,
+               archive: bool = True) -> list[WriteResult]:
+        """Delete sales orders (an MDD-idempotent call); nothing else can be removed here.
+
+        The reply only counts failures, so each id is checked afterwards: still there
+        means it was refused (e.g. already audited), with Yonyou's messages as the error.
+        """
+        self.check_entity(entity, write=True)
+        if entity != "sales_order" or archive:
+            raise FatalError(f"{self.system}: only deleting sales orders (archive=False) is "
+                             "supported; archiving/stopping is not documented for this API",
+                             system=self.system)
+        ids = list(remote_ids)
+        out = self.client.call("POST", f"{ORDER}/delete", body={"data": {
+            "resubmitCheckKey": uuid.uuid4().hex, "id": ids}}) or {}
+        messages = out.get("messages") if isinstance(out, dict) else None
+        text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+        results = []
+        for remote_id in ids:
+            gone = self._detail("sales_order", remote_id) is None
+            results.append(WriteResult(hub_id="", remote_id=remote_id,
+                                       outcome="deleted" if gone else "failed",
+                                       error_code=None if gone else "yonyou-delete",
+                                       error=None if gone else text))
+        return results
 
     # -- push -------------------------------------------------------------------------
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> None:

@@ -209,6 +209,10 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
             lambda b, r: emu.store.idempotent(
                 "voucherorder", (b.get("data") or {}).get("resubmitCheckKey"),
                 lambda: emu.store.order_save(b.get("data"))),
+        ("POST", "/yonbip/sd/voucherorder/delete"):
+            lambda b, r: emu.store.idempotent(
+                "voucherorder-delete", (b.get("data") or {}).get("resubmitCheckKey"),
+                lambda: emu.store.order_delete(b.get("data"))),
         ("POST", "/yonbip/scm/stock/QueryCurrentStocksByCondition"):
             lambda b, r: {"code": "200", "message": "操作成功", "data": emu.store.stock_query(b)},
     }

@@ -239,6 +239,29 @@ class YonStore:
         self.on_change("SALE_SAVEORDER_NOTIFY_SENT", "sales_order", order)
         return {"code": "200", "message": "操作成功", "data": copy.deepcopy(order)}
 
+    def order_delete(self, data: Any) -> dict[str, Any]:
+        """``{"data": {"id": [...], "code": [...]}}``; id wins when both are given."""
+        if not isinstance(data, dict) or not (data.get("id") or data.get("code")):
+            raise ApiError("999", "id 和 code 不能同时为空")
+        ids = [str(i) for i in data.get("id") or []]
+        targets = ids or [o["id"] for o in self.orders.values()
+                          if o.get("code") in set(data.get("code") or [])]
+        ok, messages = 0, []
+        for order_id in targets:
+            order = self.orders.get(order_id)
+            if order is None:
+                messages.append(f"单据[{order_id}]不存在")
+            elif order.get("nextStatus") not in (None, "CONFIRMORDER"):
+                messages.append(f"单据[{order.get('code')}]已审核，不能删除")
+            else:
+                del self.orders[order_id]
+                ok += 1
+                self.on_change("SALE_DELETEORDER_NOTIFY_SENT", "sales_order", order)
+        count = len(targets) or len(ids)
+        return {"code": "200", "message": "操作成功",
+                "data": {"count": count, "sucessCount": ok, "failCount": count - ok,
+                         "messages": messages}}
+
     def stock_query(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         rows = self.stock
         for key in ("org", "warehouse", "product"):

@@ -148,3 +148,50 @@ def test_order_save_that_timed_out_after_committing_is_not_duplicated(
     assert result.outcome == "created"
     assert result.remote_id == connector.find_by_natural_key("sales_order", "SO-HUB-1")
     assert yonyou.get("state")["orders"] == 1
+
+
+def test_token_expiry_mid_read_loses_and_duplicates_nothing(yonyou: Any,
+                                                            make_connector: Make) -> None:
+    connector = make_connector(page_size=2)
+    connector.upsert("customer", [merchant(f"C{i:03d}") for i in range(7)])
+    batches = connector.read_changes("customer", None, batch_size=2)
+    first = next(batches)
+    yonyou.control("faults", {"expire_tokens": True})
+    codes = [r.data["code"] for b in [first, *batches] for r in b.records]
+    assert codes == [f"C{i:03d}" for i in range(7)]
+    assert connector.client.token_fetches == 2
+
+
+def test_sales_orders_can_be_deleted_but_not_archived(yonyou: Any, make_connector: Make) -> None:
+    import pytest
+
+    from hub.errors import FatalError
+    connector = make_connector()
+    connector.upsert("customer", [merchant("C001")])
+    created = connector.upsert("sales_order", [sales_order([{"productId": "P", "qty": 1}])])[0]
+    assert created.remote_id
+    audited = yonyou.emulator.store.orders[created.remote_id]
+    audited["nextStatus"] = "DELIVERGOODS"
+    [refused] = connector.delete("sales_order", [created.remote_id], archive=False)
+    assert refused.outcome == "failed" and refused.error and "已审核" in refused.error
+    audited["nextStatus"] = "CONFIRMORDER"
+    [deleted] = make_connector().delete("sales_order", [created.remote_id], archive=False)
+    assert deleted.outcome == "deleted"
+    assert yonyou.get("state")["orders"] == 0
+    with pytest.raises(FatalError, match="only deleting sales orders"):
+        connector.delete("customer", ["1"], archive=False)
+
+
+def test_repeating_an_earlier_update_after_someone_changed_the_order_still_applies(
+        yonyou: Any, make_connector: Make) -> None:
+    connector = make_connector()
+    connector.upsert("customer", [merchant("C001")])
+    created = connector.upsert("sales_order", [sales_order([{"productId": "P", "qty": 1}])])[0]
+    assert created.remote_id
+    line = yonyou.emulator.store.orders[created.remote_id]["orderDetails"][0]["id"]
+    update = sales_order([{"id": line, "qty": 250}], remote_id=created.remote_id)
+    connector.upsert("sales_order", [update])
+    yonyou.emulator.store.orders[created.remote_id]["orderDetails"][0]["qty"] = 300
+    connector.upsert("sales_order", [update])
+    after = connector.get("sales_order", created.remote_id)
+    assert after is not None and after.data["orderDetails"][0]["qty"] == 250
