@@ -169,7 +169,7 @@ def check_paths(paths: list[Path]) -> tuple[int, list[LocatedIssue]]:
             files.append(p)
     for file in files:
         if _is_lookup_file(file):
-            from hub.mapping.validate import load_lookup_file
+            from hub.mapping.lookup_files import load_lookup_file
             load_lookup_file(file, str(file), file.stem, issues)
             continue
         _, file_issues = _load(file, cache)

@@ -6,7 +6,6 @@ well-formed, so one ``check`` shows everything that is wrong with a file.
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path as FsPath
 from typing import Any
@@ -15,50 +14,21 @@ from pydantic import BaseModel
 
 from hub.errors import LocatedIssue
 from hub.mapping.canonical import FieldInfo, compatible, resolve, suggest
-from hub.mapping.lookups import NO_DEFAULT, LookupTable
+from hub.mapping.lookup_files import document_lookups
+from hub.mapping.lookups import LookupTable
 from hub.mapping.paths import Path, PathSyntaxError, parse_path
 from hub.mapping.schema import schema_issues
 from hub.mapping.spec import MISSING, MappingSpec, Rule, StepUse
 from hub.mapping.steps import STEPS, BuildContext
 from hub.mapping.targets import check_targets
-from hub.mapping.yamlnodes import Document, JsonPath, load_document
+from hub.mapping.yamlnodes import Document, JsonPath
 from hub.models import ENTITIES
 
-__all__ = ["check_document", "load_lookup_file"]
+__all__ = ["check_document"]
 
 _KIND_WORDS = {"str": "text", "literal": "text", "decimal": "a decimal", "int": "a whole number",
                "bool": "a yes/no", "date": "a date", "datetime": "a date-time", "list": "a list",
                "object": "an object", "any": "any value"}
-
-
-def load_lookup_file(path: FsPath, display: str, name: str,
-                     issues: list[LocatedIssue]) -> LookupTable | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        issues.append(LocatedIssue(Document(display, None).at(()), "unknown-lookup",
-                                   f"cannot read lookup file: {exc.strerror}"))
-        return None
-    doc = load_document(text, display)
-    if not doc.issues:
-        schema_issues(doc)
-        if isinstance(doc.data, dict) and "lookup" not in doc.data and not doc.issues:
-            doc.issue((), "missing-key", "a lookup file needs 'lookup' (its name)")
-    issues.extend(doc.issues)
-    if doc.issues:
-        return None
-    return _table(doc, (), name)
-
-
-def _table(doc: Document, at: JsonPath, name: str) -> LookupTable:
-    data: dict[str, Any] = doc.data if at == () else _get(doc.data, at)
-    values = data.get("values", {})
-    return LookupTable(
-        name=name, forward=dict(values), location=doc.at(at),
-        value_locations={k: doc.at(at + ("values", k)) for k in values},
-        reverse_overrides=dict(data.get("reverse", {})),
-        default=data["default"] if "default" in data else NO_DEFAULT,
-        ignore_case=bool(data.get("ignore_case", False)))
 
 
 def _get(data: Any, at: JsonPath) -> Any:
@@ -77,7 +47,7 @@ def check_document(doc: Document, base_dir: FsPath,
     cache = {} if cache is None else cache
     entity = data.get("entity")
     model = ENTITIES.get(entity) if isinstance(entity, str) else None
-    lookups = _lookups(doc, data.get("lookups"), base_dir, cache)
+    lookups = document_lookups(doc, data.get("lookups"), base_dir, cache)
     ctx = BuildContext(lookups)
     rules = []
     raw_rules = data.get("fields")
@@ -95,41 +65,6 @@ def check_document(doc: Document, base_dir: FsPath,
         return None
     return MappingSpec(doc.path, entity, model, str(data["connector"]),
                        str(data["remote_object"]), ckey, rkey, rules)
-
-
-def _lookups(doc: Document, raw: Any, base_dir: FsPath,
-             cache: dict[str, LookupTable | None]) -> dict[str, LookupTable]:
-    out: dict[str, LookupTable] = {}
-    if not isinstance(raw, dict):
-        return out
-    for name, spec in raw.items():
-        if not isinstance(spec, dict):
-            continue
-        if "file" in spec and isinstance(spec["file"], str):
-            ref = spec["file"]
-            if os.path.isabs(ref):
-                doc.issue(("lookups", name, "file"), "unknown-lookup",
-                          "lookup files are given relative to the mapping file")
-                continue
-            target = (base_dir / ref).resolve()
-            display = os.path.normpath(os.path.join(os.path.dirname(doc.path), ref))
-            if not target.is_file():
-                doc.issue(("lookups", name, "file"), "unknown-lookup",
-                          f"lookup file '{ref}' does not exist (looked for {display})")
-                continue
-            key = str(target)
-            if key not in cache:
-                file_issues: list[LocatedIssue] = []
-                cache[key] = load_lookup_file(target, display, name, file_issues)
-                doc.issues.extend(file_issues)
-            table = cache[key]
-            if table is not None:
-                out[name] = LookupTable(name, table.forward, table.location,
-                                        table.value_locations, table.reverse_overrides,
-                                        table.default, table.ignore_case)
-        elif isinstance(spec.get("values"), dict):
-            out[name] = _table(doc, ("lookups", name), name)
-    return out
 
 
 def _paths(doc: Document, at: JsonPath, raw: Any) -> tuple[list[Path], bool] | None:
