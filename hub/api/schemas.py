@@ -54,6 +54,8 @@ class RunView(BaseModel):
 
 
 class CursorView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     system: str
     cursor: str | None
     updated_at: datetime
@@ -82,6 +84,8 @@ class PipelineView(BaseModel):
 
 
 class LinkView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     entity: str
     hub_id: str
     system: str
@@ -238,6 +242,8 @@ class DeliveryView(BaseModel):
 
 
 class DeliveryDeadLetterView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     subscription_id: int
     outbox_id: int | None
