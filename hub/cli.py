@@ -7,7 +7,7 @@ import importlib
 import typer
 
 app = typer.Typer(name="tradehub", help="TradeHub: keep CRM, ERP, OA and finance in step.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 db_app = typer.Typer(help="The hub store's database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -102,3 +102,21 @@ for _name, _target in SUBCOMMANDS:
             raise
         continue
     app.add_typer(_sub, name=_name)
+
+
+def main() -> None:
+    """Entry point: TradeHub errors are printed for people, not as tracebacks."""
+    from hub.errors import ConfigError, TradeHubError
+
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise SystemExit(2) from None
+    except TradeHubError as exc:
+        typer.echo(f"error[{exc.code}]: {exc.message}", err=True)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -46,9 +46,40 @@ def acquire(factory: sessionmaker[Session], pipeline: str, holder: str,
                    (PipelineLock.expires_at < now) | (PipelineLock.holder == holder))
             .values(holder=holder, acquired_at=now, expires_at=now + ttl)
         ).rowcount
+    if taken != 1 and _holder_is_dead(factory, pipeline, now, ttl, holder):
+        return
     if taken != 1:
         raise PipelineBusyError(f"pipeline '{pipeline}' is already running elsewhere; "
                                 "try again when that run ends")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _holder_is_dead(factory: sessionmaker[Session], pipeline: str, now: datetime,
+                    ttl: timedelta, holder: str) -> bool:
+    """Take over at once from a holder on this machine whose process is gone (SIGKILL)."""
+    with factory() as session, session.begin():
+        row = session.get(PipelineLock, pipeline)
+        if row is None:
+            return False
+        host, _, rest = row.holder.partition(":")
+        pid = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid.isdigit() or _process_alive(int(pid)):
+            return False
+        taken = session.execute(
+            update(PipelineLock)
+            .where(PipelineLock.pipeline == pipeline, PipelineLock.holder == row.holder)
+            .values(holder=holder, acquired_at=now, expires_at=now + ttl)
+        ).rowcount
+    return bool(taken == 1)
 
 
 def refresh(factory: sessionmaker[Session], pipeline: str, holder: str,
