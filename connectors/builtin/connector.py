@@ -190,16 +190,20 @@ class BuiltinConnector(Connector):
                     raise FatalError(f"{self.system} answered {len(answered)} results for "
                                      f"{len(part)} items", system=self.system)
                 for i, result in zip(part, answered, strict=True):
-                    results[i] = self._result(records[i], result)
+                    results[i] = self._result(records[i], result, merged_into=route.merge)
         return [r for r in results if r is not None]
 
     @staticmethod
-    def _result(record: OutboundRecord, result: Mapping[str, Any]) -> WriteResult:
+    def _result(record: OutboundRecord, result: Mapping[str, Any], *,
+                merged_into: bool = False) -> WriteResult:
         if result["outcome"] == "error":
             return WriteResult(hub_id=record.hub_id, outcome="failed", error_code="refused",
                                error=result.get("error"))
-        return WriteResult(hub_id=record.hub_id, outcome=result["outcome"],
-                           remote_id=str(result["id"]))
+        remote_id = str(result["id"])
+        if merged_into:
+            # Several shipments or payments patch one order: each keeps its own identity.
+            remote_id = f"{remote_id}#{record.natural_key}"
+        return WriteResult(hub_id=record.hub_id, outcome=result["outcome"], remote_id=remote_id)
 
     def delete(self, entity: str, remote_ids: Sequence[str], *,
                archive: bool = True) -> list[WriteResult]:

@@ -105,10 +105,14 @@ def test_crm_shipment_tracking_merges_into_the_order(base_url: str) -> None:
                   "currency": "USD", "lines": [{"line_key": "1", "sku": "LED-9W", "qty": 800,
                                                 "unit_price": "1.00"}]})])
         [tracked] = crm.upsert("shipment", [OutboundRecord(
-            hub_id="s", remote_id=None, natural_key="SO-1",
-            data={"tracking": {"carrier": "COSCO", "eta": "2026-04-28T00:00:00Z"}})])
+            hub_id="s", remote_id=None, natural_key="SH-1",
+            data={"doc_no": "SO-1", "tracking": {"shipment_no": "SH-1", "carrier": "COSCO",
+                                                 "eta": "2026-04-28T00:00:00Z"}})])
         assert tracked.outcome == "updated"
-        order = crm.get("sales_order", str(tracked.remote_id))
+        # Each shipment keeps its own identity though it patches the order.
+        order_id, _, shipment = str(tracked.remote_id).partition("#")
+        assert shipment == "SH-1"
+        order = crm.get("sales_order", order_id)
         assert order is not None
         assert order.data["tracking"]["carrier"] == "COSCO"
         assert order.data["lines"][0]["qty"] == 800
