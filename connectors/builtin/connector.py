@@ -132,7 +132,9 @@ class BuiltinConnector(Connector):
             if page.has_more and page.next == since:
                 raise FatalError(f"{self.system}: the change feed did not advance past {since}",
                                  system=self.system)
-            yield Batch(records=[self._record(c) for c in page.changes], cursor=page.next)
+            records = [self._record(c) for c in page.changes
+                       if c.op == "delete" or route.holds(c.data)]
+            yield Batch(records=records, cursor=page.next)
             since = page.next
             if not page.has_more:
                 return

@@ -20,6 +20,11 @@ class Route:
     readable: bool = True
     writable: bool = True
     merge: bool = False
+    only: tuple[tuple[str, str], ...] = ()
+    """Field values a record must have to be this entity (CRM orders that are not quotes)."""
+
+    def holds(self, data: dict[str, object]) -> bool:
+        return all(data.get(field) == value for field, value in self.only)
 
     @property
     def path(self) -> str:
@@ -30,7 +35,7 @@ ROUTES: dict[App, dict[str, Route]] = {
     "crm": {
         "customer": Route("customers", ("account_code",)),
         "lead": Route("leads", ("lead_ref",)),
-        "sales_order": Route("orders", ("doc_no",)),
+        "sales_order": Route("orders", ("doc_no",), only=(("doc_type", "order"),)),
         "inventory": Route("stock", ("sku", "warehouse")),
         "shipment": Route("orders", ("doc_no",), readable=False, merge=True),
         "payment": Route("orders", ("doc_no",), readable=False, merge=True),
@@ -44,6 +49,8 @@ ROUTES: dict[App, dict[str, Route]] = {
         "inventory": Route("inventory", ("sku", "wh_code")),
         "sales_order": Route("sales_orders", ("so_no",)),
         "purchase_request": Route("purchase_requests", ("pr_no",)),
+        # A purchase request is what the ERP asks the OA to approve.
+        "approval": Route("purchase_requests", ("pr_no",)),
         "purchase_order": Route("purchase_orders", ("po_no",)),
         "shipment": Route("shipments", ("ship_no",)),
         "payment": Route("payments", ("pay_no",)),

@@ -203,9 +203,9 @@ def _shipment(s: _Seeder, order: dict[str, Any], day: date) -> dict[str, Any]:
 def _seed_crm(s: _Seeder, customers: list[dict[str, Any]], orders: list[dict[str, Any]]) -> None:
     accounts = []
     for c in customers:
-        number = c["cust_no"][2:]
+        # One customer number across the company: the CRM account code is the ERP's.
         accounts.append({
-            "account_code": f"ACC-{number}", "company_name": c["cust_name"],
+            "account_code": c["cust_no"], "company_name": c["cust_name"],
             "legal_name": c["cust_name_local"], "country_code": c["country"], "city": c["city"],
             "erp_cust_no": c["cust_no"], "account_owner": c["sales_rep"],
             "currency": c["currency"], "grade": s.rng.choice(["A", "B", "B", "C"]),
@@ -235,7 +235,7 @@ def _seed_crm(s: _Seeder, customers: list[dict[str, Any]], orders: list[dict[str
     for order in orders[:10]:
         quotes.append({
             "doc_no": f"Q-{order['so_no'][3:]}", "doc_type": "quote",
-            "account_code": f"ACC-{order['cust_no'][2:]}", "doc_date": order["order_date"],
+            "account_code": order["cust_no"], "doc_date": order["order_date"],
             "currency": order["currency"], "incoterm": order["incoterm"],
             "quote_status": "accepted" if order["status"] != "draft" else "sent",
             "lines": [{"line_key": ln["line_key"], "sku": ln["sku"], "qty": ln["qty"],

@@ -59,6 +59,10 @@ class PipelineConfig(BaseModel):
         description="Canonical field → owning system. An owned field flows only from its "
                     "owner; other fields flow both ways in a two-way pipeline.",
     )
+    create_in_source: bool = Field(
+        True, description="Two-way only: a record that first appears in the target is "
+                          "created in the source too; false keeps the source's set of "
+                          "records its own and only brings back changes to them.")
     conflict_policy: ConflictPolicy = "owner_wins"
     delete_policy: DeletePolicy = "archive"
     batch_size: int = Field(500, ge=1, le=10_000)

@@ -20,8 +20,11 @@ class RecordMapping(Protocol):
 
     entity: str
     canonical_key: str
+    canonical_key_fields: tuple[str, ...]
     inbound_fields: frozenset[str]
     outbound_fields: frozenset[str]
+
+    def canonical_key_of(self, canonical: dict[str, Any]) -> str | None: ...
 
     def to_canonical(self, remote: dict[str, Any]) -> dict[str, Any]: ...
 

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 
 from sqlalchemy import select
 
-from connectors.base import RemoteRecord
+from connectors.base import Batch, RemoteRecord
 from hub.errors import TradeHubError
 from hub.store.base import utcnow
 from hub.store.tables import SyncRun
@@ -43,6 +43,7 @@ class PipelineRun:
         self.counts = RunCounts()
         self.run_id: int | None = None
         self._holder: str | None = None
+        self._readers: dict[str, Iterator[Batch]] = {}
 
     @property
     def name(self) -> str:
@@ -85,14 +86,20 @@ class PipelineRun:
 
     # -- steps ------------------------------------------------------------------------
     def observe_step(self, system: str) -> StepResult:
-        """Read one batch from ``system`` after its cursor and store what is new."""
+        """Read the next batch from ``system`` and store what is new.
+
+        The connector's reader stays open across steps of one run (its paging is its
+        own business); the cursor after every batch is committed with the batch.
+        """
         self._heartbeat()
-        connector = self.ctx.connector(system)
-        with self.ctx.sessions() as session:
-            cursor = state.get_cursor(session, pipeline=self.name, system=system)
-        batches = connector.read_changes(self.spec.entity, cursor,
-                                         batch_size=self.spec.config.batch_size)
-        batch = next(iter(batches), None)
+        reader = self._readers.get(system)
+        if reader is None:
+            with self.ctx.sessions() as session:
+                cursor = state.get_cursor(session, pipeline=self.name, system=system)
+            reader = iter(self.ctx.connector(system).read_changes(
+                self.spec.entity, cursor, batch_size=self.spec.config.batch_size))
+            self._readers[system] = reader
+        batch = next(reader, None)
         if batch is None:
             return StepResult(counts=RunCounts(), done=True)
         observed, failed = map_records(self.spec, system, batch.records)
@@ -100,8 +107,7 @@ class PipelineRun:
             counts = store_observations(session, self.spec, system, observed, failed)
             state.set_cursor(session, pipeline=self.name, system=system, cursor=batch.cursor)
         self.counts.add(counts)
-        done = not batch.records or batch.cursor == cursor
-        return StepResult(counts=counts, done=done)
+        return StepResult(counts=counts, done=False)
 
     def observe_records(self, system: str, records: list[RemoteRecord]) -> RunCounts:
         """Observe records that arrived outside the change feed (webhooks, replays)."""

@@ -66,9 +66,7 @@ def map_records(spec: PipelineSpec, system: str, records: Sequence[RemoteRecord]
             failed.append((record, exc))
             continue
         data = canonical_json(model, side.reads)
-        key = data.get(spec.key_field)
-        observed.append(Observation(record, data, content_hash(data),
-                                    str(key) if key not in (None, "") else None))
+        observed.append(Observation(record, data, content_hash(data), spec.key_of(data)))
     return observed, failed
 
 

@@ -48,6 +48,9 @@ class PipelineSpec:
                 return side
         raise KeyError(system)
 
+    def may_create_in(self, system: str) -> bool:
+        return system != self.sides[0].system or self.config.create_in_source
+
     def other(self, system: str) -> Side:
         source, target = self.sides
         return target if system == source.system else source
@@ -65,9 +68,13 @@ class PipelineSpec:
             return canonical_json(self.model.model_validate(echoed), compared)
         return project
 
+    def key_of(self, canonical: dict[str, Any]) -> str | None:
+        """The record's natural key (composite keys joined with '@'), if it has one."""
+        return self.sides[0].mapping.canonical_key_of(canonical)
+
     @property
-    def key_field(self) -> str:
-        return self.sides[0].mapping.canonical_key
+    def key_fields(self) -> tuple[str, ...]:
+        return self.sides[0].mapping.canonical_key_fields
 
     @classmethod
     def build(cls, ctx: SyncContext, name: str) -> PipelineSpec:

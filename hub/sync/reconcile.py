@@ -91,24 +91,30 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str]) -> list[
         for side in spec.sides:
             row = plan.pending.get(side.system)
             known = sides[side.system].get(hub_id)
+            linked = hub_id in links[side.system]
+            writes = side.writes if linked or spec.may_create_in(side.system) else frozenset()
             views.append(SideView(
-                system=side.system, reads=side.reads, writes=side.writes,
+                system=side.system, reads=side.reads, writes=writes,
                 snapshot=known.snapshot if known else None,
                 observed=row.data if row else None,
                 observed_at=row.source_updated_at if row else None,
-                linked=hub_id in links[side.system], project=projectors[side.system]))
+                linked=linked, project=projectors[side.system]))
         merged = merge(golden.get(hub_id), views, spec.policy, forced.get(hub_id))
         plan.key = _ensure_key(spec, plan.hub_id, merged)
         plan.merged = merged
     return plans
 
 
-def _ensure_key(spec: PipelineSpec, hub_id: str, merged: MergeResult) -> str:
-    """Every record gets a natural key before its first create anywhere."""
-    key_field = spec.key_field
-    key = merged.golden.get(key_field)
-    if key not in (None, ""):
-        return str(key)
+def _ensure_key(spec: PipelineSpec, hub_id: str, merged: MergeResult) -> str | None:
+    """Every record gets a natural key before its first create anywhere.
+
+    A single-field key the sources left empty is derived from the hub id and written
+    to every side that takes it; a composite key (sku@warehouse) is never invented.
+    """
+    key = spec.key_of(merged.golden)
+    if key is not None or len(spec.key_fields) != 1:
+        return key
+    [key_field] = spec.key_fields
     key = derived_key(hub_id)
     merged.golden[key_field] = key
     for side in spec.sides:

@@ -27,6 +27,12 @@ SoStatus = Literal["draft", "confirmed", "in_production", "shipped", "delivered"
 ShipStatus = Literal["booked", "loaded", "departed", "in_transit", "arrived", "customs_cleared",
                      "delivered"]
 BASE_CURRENCY = "CNY"
+DAILY_RATES: dict[str, Decimal] = {
+    "USD": Decimal("7.100000"), "EUR": Decimal("7.750000"), "GBP": Decimal("9.050000"),
+    "JPY": Decimal("0.048000"), "HKD": Decimal("0.910000"), "AUD": Decimal("4.650000"),
+    "CAD": Decimal("5.200000"), "AED": Decimal("1.930000"), "SGD": Decimal("5.300000"),
+}
+"""The ERP's own rate table (CNY per unit), used for orders entered without a rate."""
 
 
 class Strict(BaseModel):
@@ -112,9 +118,13 @@ class SalesOrder(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> SalesOrder:
         if self.fx_rate is None:
-            if self.currency != BASE_CURRENCY:
-                raise ValueError(f"fx_rate is required when currency is not {BASE_CURRENCY}")
-            self.fx_rate = Decimal("1.000000")
+            if self.currency == BASE_CURRENCY:
+                self.fx_rate = Decimal("1.000000")
+            elif self.currency in DAILY_RATES:
+                self.fx_rate = DAILY_RATES[self.currency]
+            else:
+                raise ValueError(f"fx_rate is required for {self.currency}: the ERP has no "
+                                 "daily rate for it")
         keys = [line.line_key for line in self.lines]
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         if duplicates:
