@@ -35,6 +35,8 @@ class FormMeta:
     entry_refs: dict[str, str] = field(default_factory=dict)
     modify_field: str = "FModifyDate"
     string_pk: bool = False
+    unique_number: bool = True
+    """False where the "number" is a reference shared by rows (stock per material)."""
 
 
 FORM_META: dict[str, FormMeta] = {m.form_id: m for m in (
@@ -46,7 +48,7 @@ FORM_META: dict[str, FormMeta] = {m.form_id: m for m in (
              entry_required={"FMaterialId": "物料编码", "FQty": "销售数量"},
              entry_refs={"FMaterialId": "BD_MATERIAL"}),
     FormMeta("STK_Inventory", "FID", "FMaterialId", "INV", modify_field="FUpdateTime",
-             string_pk=True),
+             string_pk=True, unique_number=False),
     FormMeta("SAL_OUTSTOCK", "FID", "FBillNo", "XSCKD", entry="FEntity"),
     FormMeta("AR_RECEIVEBILL", "FID", "FBillNo", "SKD"),
 )}
@@ -172,7 +174,7 @@ class Store:
             number = doc.get(meta.number)
             if number in (None, ""):
                 doc[meta.number] = f"{meta.prefix}{next(self._numbers):06d}"
-            elif self.find(form_id, number=number) is not None:
+            elif meta.unique_number and self.find(form_id, number=number) is not None:
                 raise StoreError(MsgCode.VALIDATION_FAILED,
                                  f"编码“{number}”已经被使用，不能重复", meta.number)
             if meta.entry:
@@ -201,7 +203,7 @@ class Store:
             updated[meta.entry] = self._merge_entries(meta, current.get(meta.entry, []),
                                                       sent_entries, delete_entry, wanted)
         number = updated.get(meta.number)
-        other = self.find(form_id, number=number)
+        other = self.find(form_id, number=number) if meta.unique_number else None
         if other is not None and other is not current:
             raise StoreError(MsgCode.VALIDATION_FAILED,
                              f"编码“{number}”已经被使用，不能重复", meta.number)
