@@ -39,13 +39,18 @@ def _sub_app(product: Product, token: str,
     return sub
 
 
+def make_products() -> dict[str, Product]:
+    """The three products, unbound: their tables and resources, keyed by URL prefix."""
+    return {"crm": make_crm(), "erp": make_erp(), "oa": make_oa()}
+
+
 def create_app(database_url: str, token: str, *, webhook_max_attempts: int = 5,
                webhook_backoff_seconds: float = 0.5,
                webhook_transport: httpx.BaseTransport | None = None) -> FastAPI:
     """All three products on one database; webhook workers run while the app is served."""
     engine = make_engine(database_url)
     use_immediate_transactions(engine)
-    products = {"crm": make_crm(), "erp": make_erp(), "oa": make_oa()}
+    products = make_products()
     extras: dict[str, Callable[[Product], APIRouter] | None] = {
         "crm": None, "erp": erp_routes, "oa": oa_routes}
     for product in products.values():

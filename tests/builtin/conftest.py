@@ -1,4 +1,5 @@
-"""Fixtures for the reference products: the app on a fresh database, a TestClient."""
+"""Fixtures for the reference products: one database and one app per backend, a
+TestClient per module, and tables emptied before every test (see ``support.py``)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,51 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from builtin.support import BACKENDS, SharedDatabase, shared_database_for
 from hub.builtin.app import create_app
 
 TOKEN = "test-builtin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture
-def builtin_app(database_url: str) -> FastAPI:
-    return create_app(database_url, TOKEN, webhook_max_attempts=3, webhook_backoff_seconds=0.05)
+@pytest.fixture(scope="session", params=BACKENDS)
+def builtin_backend(request: pytest.FixtureRequest) -> str:
+    """Each test runs once per available backend (as ``backend`` does elsewhere)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def shared_database(builtin_backend: str,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedDatabase]:
+    yield from shared_database_for(builtin_backend, tmp_path_factory)
 
 
 @pytest.fixture
-def client(builtin_app: FastAPI) -> Iterator[TestClient]:
+def builtin_database_url(shared_database: SharedDatabase) -> str:
+    """A database in the state a fresh one has: product tables empty, feeds at 0."""
+    shared_database.reset()
+    return shared_database.url
+
+
+@pytest.fixture(scope="session")
+def builtin_app(shared_database: SharedDatabase) -> FastAPI:
+    return create_app(shared_database.url, TOKEN, webhook_max_attempts=3,
+                      webhook_backoff_seconds=0.05)
+
+
+@pytest.fixture(scope="module")
+def module_client(builtin_app: FastAPI) -> Iterator[TestClient]:
+    """The app served (lifespan and webhook workers running) for one test module.
+
+    Module scope, so a test that serves an app of its own on the shared database
+    (webhooks, seed) never has this app's workers delivering beside it."""
     with TestClient(builtin_app, headers=AUTH) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(builtin_database_url: str, module_client: TestClient) -> TestClient:
+    return module_client
 
 
 @pytest.fixture

@@ -66,9 +66,10 @@ def test_items_with_side_effects_are_refused_one_by_one(
                  {"line_key": "10", "sku": "LED-9W", "qty": 10, "price": "1.20"}]}
     body = client.post("/erp/sales-orders/batch-upsert", json={"items": [
         order, {**order, "so_no": "SO-2", "cust_no": "C-404"},
-        {**order, "so_no": "SO-3", "currency": "USD", "fx_rate": None}]}).json()
+        {**order, "so_no": "SO-3", "currency": "BRL", "fx_rate": None}]}).json()
     assert [(r["key"], r["outcome"], r["error"]) for r in body["results"]] == [
         ("SO-1", "created", None),
         ("SO-2", "error", "cust_no: customers 'C-404' does not exist"),
-        ("SO-3", "error", "(item): Value error, fx_rate is required when currency is not CNY"),
+        ("SO-3", "error", "(item): Value error, fx_rate is required for BRL: the ERP has no "
+                          "daily rate for it"),
     ]

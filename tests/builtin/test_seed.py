@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 
-from hub.builtin.app import create_app
 from hub.builtin.seed import STORY_SKU, seed
 from hub.services import AppServer
 
 TOKEN = "test-builtin-token"
 
 
-def test_seed_produces_the_promised_data_and_is_idempotent(database_url: str) -> None:
-    with AppServer(create_app(database_url, TOKEN)) as server:
+def test_seed_produces_the_promised_data_and_is_idempotent(
+        builtin_database_url: str, builtin_app: FastAPI) -> None:
+    with AppServer(builtin_app) as server:
         summary = seed(server.url, TOKEN)
         with httpx.Client(base_url=server.url,
                           headers={"Authorization": f"Bearer {TOKEN}"}) as client:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
+from fastapi.testclient import TestClient
 
 from hub import signing
 from hub.builtin.app import create_app
@@ -54,9 +55,10 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 
 
 def test_changes_reach_a_subscriber_signed_and_retried(
-        database_url: str, receiver: tuple[Receiver, str]) -> None:
+        builtin_database_url: str, receiver: tuple[Receiver, str]) -> None:
     hook, url = receiver
-    app = create_app(database_url, TOKEN, webhook_max_attempts=3, webhook_backoff_seconds=0.05)
+    app = create_app(builtin_database_url, TOKEN, webhook_max_attempts=3,
+                     webhook_backoff_seconds=0.05)
     with AppServer(app) as server:
 
         client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"})
@@ -85,8 +87,10 @@ def test_changes_reach_a_subscriber_signed_and_retried(
     assert subs[0]["failed"] == 0
 
 
-def test_an_unreachable_subscriber_is_given_up_after_bounded_retries(database_url: str) -> None:
-    app = create_app(database_url, TOKEN, webhook_max_attempts=2, webhook_backoff_seconds=0.01)
+def test_an_unreachable_subscriber_is_given_up_after_bounded_retries(
+        builtin_database_url: str) -> None:
+    app = create_app(builtin_database_url, TOKEN, webhook_max_attempts=2,
+                     webhook_backoff_seconds=0.01)
     with AppServer(app) as server:
 
         client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"})
@@ -100,12 +104,13 @@ def test_an_unreachable_subscriber_is_given_up_after_bounded_retries(database_ur
     assert "seq 1" in sub["last_error"]
 
 
-def test_a_subscription_needs_a_url_and_a_real_secret(database_url: str) -> None:
-    from fastapi.testclient import TestClient
-    with TestClient(create_app(database_url, TOKEN),
-                    headers={"Authorization": f"Bearer {TOKEN}"}) as client:
-        response = client.post("/erp/webhook-subscriptions", json={"url": "not a url",
-                                                                   "secret": "short"})
+def test_a_subscription_needs_a_url_and_a_real_secret(
+        builtin_database_url: str, builtin_app: FastAPI) -> None:
+    # No lifespan (no ``with``): this app's webhook workers must not run beside the
+    # apps the tests above serve on the same database.
+    client = TestClient(builtin_app, headers={"Authorization": f"Bearer {TOKEN}"})
+    response = client.post("/erp/webhook-subscriptions", json={"url": "not a url",
+                                                                 "secret": "short"})
     assert response.status_code == 422
     assert response.json() == {"error": "validation_error", "message": "the request is invalid",
                                "fields": [

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from hub.builtin.common.bulk import insert_rows
 from hub.builtin.common.errors import ApiError, not_found
 from hub.builtin.common.resource import Doc, Resource
-from hub.builtin.common.tables import ProductTables
+from hub.builtin.common.tables import product_tables
 
 Op = Literal["create", "update", "delete"]
 Outcome = Literal["created", "updated", "unchanged"]
@@ -68,7 +68,7 @@ class Product:
     def __init__(self, app: str, title: str, resources: Sequence[Resource]) -> None:
         self.app = app
         self.title = title
-        self.tables = ProductTables(app)
+        self.tables = product_tables(app)
         self.resources: dict[str, Resource] = {}
         for resource in resources:
             resource.table = self.tables.doc_table(resource.name)
