@@ -20,6 +20,7 @@ from hub.mapping import convert as cv
 from hub.mapping.errors import RecordMappingError
 from hub.mapping.paths import Path
 from hub.mapping.spec import MISSING, Rule, StepUse
+from hub.mapping.steps import IDENTITY
 
 __all__ = ["compile_direction"]
 
@@ -112,6 +113,8 @@ class _Gen:
         if not inbound and rule.default is not MISSING:
             self._default(rule, indent)
         for step, fn, takes_src in uses:
+            if fn is IDENTITY:
+                continue
             call = f"v = {self.c(fn)}(v, {base})" if takes_src else f"v = {self.c(fn)}(v)"
             if step.built.null_aware:
                 self.emit(indent, call)

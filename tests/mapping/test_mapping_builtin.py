@@ -115,12 +115,15 @@ def mappings() -> dict[str, dict[str, CompiledMapping]]:
 
 def test_every_product_entity_has_a_mapping(mappings: dict[str, dict[str, CompiledMapping]]
                                             ) -> None:
-    assert sorted(mappings["crm"]) == ["customer", "inventory", "lead", "sales_order"]
-    assert sorted(mappings["erp"]) == ["customer", "inventory", "payment", "product",
-                                       "sales_order", "shipment"]
-    assert sorted(mappings["oa"]) == ["approval"]
-    assert {(a, e) for a, e in ((a, r.entity) for a, r in CASES)} == \
-        {(a, e) for a, m in mappings.items() for e in m}
+    # what each product holds; more (one-way) mappings may be added beside these
+    assert {"customer", "inventory", "lead", "sales_order"} <= set(mappings["crm"])
+    assert {"customer", "inventory", "payment", "product", "sales_order",
+            "shipment"} <= set(mappings["erp"])
+    assert {"approval"} <= set(mappings["oa"])
+    assert {(a, r.entity) for a, r in CASES} == {
+        ("crm", "customer"), ("crm", "inventory"), ("crm", "lead"), ("crm", "sales_order"),
+        ("erp", "customer"), ("erp", "inventory"), ("erp", "payment"), ("erp", "product"),
+        ("erp", "sales_order"), ("erp", "shipment"), ("oa", "approval")}
 
 
 def _owned(mapping: CompiledMapping) -> set[str]:
