@@ -33,4 +33,11 @@ class YonyouConfig(ConnectorConfig):
         None, description="orderDetails field holding the hub's line key, so lines sent "
                           "without an id are matched to existing lines")
     timezone: str = Field("Asia/Shanghai", description="Zone of pubts timestamps")
+    pubts_settle_seconds: int = Field(
+        5, ge=0, le=3600, description="pubts has whole seconds: a second this recent may "
+                                      "still change, so it is read again next time")
+    fetch_event_records: bool = Field(
+        True, description="Give each pushed event the record it names, fetched by id "
+                          "(Yonyou's advice; events carry ids, not records). Off: the "
+                          "decrypted event itself, for inspecting events offline")
     retry_initial_wait: float = Field(0.5, gt=0, le=60)

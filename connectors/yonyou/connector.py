@@ -2,8 +2,10 @@
 
 Incremental reads use ``pubts`` (last change, to the second). A list is read in full
 for ``pubts >= cursor`` (the merchant list promises no order), sorted by (pubts, id),
-and the cursor remembers the ids already taken in its boundary second, so a record
-changed later within that same second is still read and none is read twice. Each
+and the cursor remembers the ids already taken in its boundary second, so none is read
+twice. A second that is not yet over (``pubts_settle_seconds``) is not closed: its
+records are read again next time, since one may change again within that second
+without its pubts moving; the engine drops what did not change. Each
 record's ``data`` is its detail document (orders with ``orderDetails``).
 
 Writes use the MDD-idempotent save APIs with a ``resubmitCheckKey``. A create's key is
@@ -17,11 +19,12 @@ a reused key would silently skip a later, legitimate write.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -135,7 +138,7 @@ class YonyouConnector(Connector):
                      batch_size: int = 500) -> Iterator[Batch]:
         self.check_entity(entity)
         if entity == "inventory":
-            yield from self._read_stock(batch_size)
+            yield from self._read_stock(cursor, batch_size)
             return
         try:
             after = YonyouCursor.model_validate_json(cursor) if cursor else None
@@ -149,6 +152,8 @@ class YonyouConnector(Connector):
             rows = [r for r in rows if str(r.get("pubts") or "") > after.pubts
                     or (str(r.get("pubts") or "") == after.pubts and str(r["id"]) not in taken)]
         boundary = after
+        settled = (datetime.now(self._zone) - timedelta(
+            seconds=self.config.pubts_settle_seconds)).strftime("%Y-%m-%d %H:%M:%S")
         for start in range(0, len(rows), max(1, batch_size)):
             chunk = rows[start:start + batch_size]
             records = []
@@ -160,11 +165,24 @@ class YonyouConnector(Connector):
             ids = [str(r["id"]) for r in chunk if str(r.get("pubts") or "") == last]
             if boundary is not None and boundary.pubts == last:
                 ids = boundary.ids + ids
-            boundary = YonyouCursor(pubts=last, ids=ids)
+            if self.config.pubts_settle_seconds and last >= settled:
+                ids = []        # this second is not over: take all of it again next time
+            boundary = YonyouCursor(pubts=last, ids=sorted(set(ids)))
             yield Batch(records=records, cursor=boundary.model_dump_json())
 
-    def _read_stock(self, batch_size: int) -> Iterator[Batch]:
-        """Current stock has no change stamp: every read is a full snapshot."""
+    def _read_stock(self, cursor: str | None, batch_size: int) -> Iterator[Batch]:
+        """Current stock has no change stamp: every pass reads a full snapshot.
+
+        The engine takes one batch per step and calls again with that batch's cursor,
+        so the cursor is the count of rows already taken in this pass (rows sorted by
+        key); the pass ends with an empty batch whose cursor is None, so the next run
+        starts a fresh snapshot.
+        """
+        try:
+            taken = int(json.loads(cursor)["offset"]) if cursor else 0
+        except (ValueError, TypeError, KeyError) as exc:
+            raise FatalError(f"{self.system}: unreadable stock cursor {cursor!r}",
+                             system=self.system) from exc
         rows: list[dict[str, Any]] = []
         size = self.config.page_size
         for page in range(1, self.config.max_pages + 1):
@@ -173,10 +191,15 @@ class YonyouConnector(Connector):
             rows.extend(page_rows)
             if len(page_rows) < size:
                 break
-        for start in range(0, len(rows), max(1, batch_size)):
-            records = [RemoteRecord(remote_id=stock_key(r), data=r)
-                       for r in rows[start:start + batch_size]]
-            yield Batch(records=records, cursor=None)
+        rows.sort(key=stock_key)
+        if taken >= len(rows):
+            yield Batch(records=[], cursor=None)
+            return
+        for start in range(taken, len(rows), max(1, batch_size)):
+            chunk = rows[start:start + batch_size]
+            records = [RemoteRecord(remote_id=stock_key(r), data=r) for r in chunk]
+            yield Batch(records=records,
+                        cursor=json.dumps({"offset": start + len(chunk)}))
 
     def get(self, entity: str, remote_id: str) -> RemoteRecord | None:
         self.check_entity(entity)
@@ -313,8 +336,26 @@ class YonyouConnector(Connector):
         events.verify(self.config.app_secret.get_secret_value(), body, system=self.system)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[ChangeEvent]:
-        return events.parse(self.config.app_secret.get_secret_value(), self.config.app_key,
-                            body, system=self.system)
+        """Events only say which record changed; each carries the record as it is now.
+
+        Yonyou's advice is to fetch the record an event names (an update can even
+        arrive before its create), so the engine sees the same detail document a read
+        returns, stamped with its own ``pubts``. A record that is gone is a delete.
+        """
+        parsed = events.parse(self.config.app_secret.get_secret_value(), self.config.app_key,
+                              body, system=self.system)
+        if not self.config.fetch_event_records:
+            return parsed
+        current: list[ChangeEvent] = []
+        for event in parsed:
+            record = None if event.kind == "delete" else self.get(event.entity,
+                                                                   event.remote_id)
+            if record is None:
+                current.append(event.model_copy(update={"kind": "delete", "data": None}))
+            else:
+                current.append(event.model_copy(update={
+                    "data": record.data, "occurred_at": record.updated_at or event.occurred_at}))
+        return current
 
 
 def _id_key(value: object) -> tuple[int, str]:

@@ -73,7 +73,8 @@ def event_body(payload: dict[str, Any], *, secret: str = APP_SECRET, app_key: st
 
 def connector() -> YonyouConnector:
     return YonyouConnector(YonyouConfig(tenant_id="t", app_key=APP_KEY, app_secret=APP_SECRET,
-                                        gateway_url="http://gw.test", token_url="http://auth.test"),
+                                        gateway_url="http://gw.test", token_url="http://auth.test",
+                                        fetch_event_records=False),
                            system="yy")
 
 
