@@ -79,6 +79,7 @@ class _Gen:
         self.direction = direction
         self.consts: list[object] = []
         self.lines: list[str] = []
+        self.items: dict[tuple[str, ...], dict[int, str]] = {}  # list path → index → var
 
     def c(self, value: object) -> str:
         self.consts.append(value)
@@ -115,6 +116,12 @@ class _Gen:
         for step, fn, takes_src in uses:
             if fn is IDENTITY:
                 continue
+            if step.built.method is not None and fn is step.built.forward:
+                # the fast path inline; anything but text goes to the checking function
+                self.emit(indent, "if v is not None:")
+                self.emit(indent + 1, f"v = v.{step.built.method}() if v.__class__ is str "
+                                      f"else {self.c(fn)}(v)")
+                continue
             call = f"v = {self.c(fn)}(v, {base})" if takes_src else f"v = {self.c(fn)}(v)"
             if step.built.null_aware:
                 self.emit(indent, call)
@@ -145,6 +152,14 @@ class _Gen:
             for key in target[:-1]:
                 chain += f".setdefault({self.c(key)}, {{}})"
             self.emit(indent, f"{chain}[{self.c(target[-1])}] = v")
+            return
+        ints = [n for n, k in enumerate(target) if isinstance(k, int)]
+        if ints == [len(target) - 2] and isinstance(target[-1], str):
+            head = tuple(str(k) for k in target[:-2])
+            slots = self.items.setdefault(head, {})
+            var = slots.setdefault(int(target[-2]), f"i{sum(map(len, self.items.values()))}")
+            self.emit(indent, "if v is not None:")
+            self.emit(indent + 1, f"{var}[{self.c(target[-1])}] = v")
             return
         self.emit(indent, "if v is not None:")
         self.emit(indent + 1, f"{self.c(_put)}(out, {self.c(target)}, v)")
@@ -225,6 +240,16 @@ def _function(items: list[_Item], direction: str,
         gen.write(_parse(dst).steps(), 3, compact)
     for steps in sorted(compact, key=str):
         gen.emit(3, f"{gen.c(_compact)}(out, {gen.c(list(steps))})")
+    for head, slots in gen.items.items():   # items written through fixed positions
+        chain = "out" + "".join(f".setdefault({gen.c(k)}, {{}})" for k in head[:-1])
+        names = ", ".join(slots[i] for i in sorted(slots))
+        gen.emit(3, f"x = [d for d in ({names},) if d]")
+        gen.emit(3, "if x:")
+        gen.emit(4, f"{chain}[{gen.c(head[-1])}] = x")
+    if gen.items:
+        at = gen.lines.index("            out = {}") + 1
+        gen.lines[at:at] = [f"            {var} = {{}}" for slots in gen.items.values()
+                            for var in slots.values()]
     if not returns_value:
         gen.emit(3, "return out")
     fail = _failer(labels, direction)
@@ -241,7 +266,8 @@ def _function(items: list[_Item], direction: str,
         "            raise _fail(f, e) from e",
         "    return run",
     ])
-    namespace: dict[str, Any] = {"__builtins__": {"len": len, "Exception": Exception}}
+    builtins = {"len": len, "str": str, "Exception": Exception}  # what our template uses
+    namespace: dict[str, Any] = {"__builtins__": builtins}
     exec(compile(source, f"<mapping {direction}>", "exec"), namespace)  # noqa: S102
     return namespace["_make"](*gen.consts, RecordMappingError, fail)  # type: ignore[no-any-return]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +61,16 @@ class CompiledMapping:
         return _key_of(remote, self.remote_key_fields)
 
 
+@lru_cache(maxsize=1024)
+def _steps(text: str) -> tuple[str | int, ...]:
+    return tuple(parse_path(text).steps())
+
+
 def _key_of(record: Record, paths: tuple[str, ...]) -> str | None:
     parts = []
     for text in paths:
         value: Any = record
-        for step in parse_path(text).steps():
+        for step in _steps(text):
             if isinstance(value, dict):
                 value = value.get(step)
             elif isinstance(value, list) and isinstance(step, int) and len(value) > step:

@@ -51,6 +51,7 @@ class Built:
     src_forward: bool = False     # takes (value, source record)
     src_inverse: bool = False
     null_aware: bool = False      # must see None (concat, format, expr)
+    method: str | None = None     # a str method the compiler may inline for text values
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,11 @@ def _fixed(fn: Fn) -> Callable[[Any, BuildContext], Built]:
     return lambda arg, ctx: _same(fn)
 
 
+def _text_method(name: str, step: str) -> Callable[[Any, BuildContext], Built]:
+    fn = _str_only(getattr(str, name), step)
+    return lambda arg, ctx: Built(fn, IDENTITY, fn, method=name)
+
+
 _TEXT = frozenset({"str"})
 _NUM = frozenset({"decimal", "int"})
 _TZ = {"type": "string", "minLength": 1}
@@ -298,13 +304,13 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in [
                                           "timezone": _TZ},
          "additionalProperties": False}]}, True, None, "datetime", _datetime,
         "parse to aware UTC: format iso|epoch|epoch_ms|strftime; naive times in timezone"),
-    StepSpec("trim", None, True, _TEXT, None, _fixed(_str_only(str.strip, "trim")),
+    StepSpec("trim", None, True, _TEXT, None, _text_method("strip", "trim"),
              "strip surrounding white space"),
-    StepSpec("upper", None, True, _TEXT, None, _fixed(_str_only(str.upper, "upper")),
+    StepSpec("upper", None, True, _TEXT, None, _text_method("upper", "upper"),
              "upper case"),
-    StepSpec("lower", None, True, _TEXT, None, _fixed(_str_only(str.lower, "lower")),
+    StepSpec("lower", None, True, _TEXT, None, _text_method("lower", "lower"),
              "lower case"),
-    StepSpec("title", None, True, _TEXT, None, _fixed(_str_only(str.title, "title")),
+    StepSpec("title", None, True, _TEXT, None, _text_method("title", "title"),
              "title case"),
     StepSpec("truncate", {"type": "integer", "minimum": 1}, False, _TEXT, None, _truncate,
              "keep the first N characters"),
