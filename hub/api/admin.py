@@ -51,7 +51,8 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(requir
 
 Runtime = Annotated[HubRuntime, Depends(get_runtime)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
-BeforeId = Annotated[int | None, Query(ge=1, description="Only items older than this id.")]
+BeforeId = Annotated[int | None, Query(ge=1, le=2**31 - 1,
+                                            description="Only items older than this id.")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Name = Annotated[str, Path(min_length=1, max_length=100)]
 OptName = Annotated[str | None, Query(max_length=100)]

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.api import admin, subscriptions, webhooks
 from hub.api.inbox_worker import InboxWorker, Reporter
+from hub.api.openapi import install_openapi
 from hub.api.outbound import DeliveryWorker
 from hub.api.problems import install_problem_handlers
 from hub.api.runtime import HubRuntime, build_runtime
@@ -69,6 +70,7 @@ def create_app(ctx: SyncContext | None = None, *, settings: Settings | None = No
     app.state.hub = runtime
     app.state.workers = {}
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(webhooks.router)
     app.include_router(admin.router)
     app.include_router(subscriptions.router)

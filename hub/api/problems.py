@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from hub.errors import NotFoundError, TradeHubError
 
@@ -136,11 +137,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, TradeHubError)
         return error_response(exc)
 
-    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        return problem_response({"type": _HTTP_CODES.get(exc.status_code, "http-error"),
-                                 "title": str(exc.detail), "status": exc.status_code},
-                                headers=dict(exc.headers or {}) or None)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        code = _HTTP_CODES.get(exc.status_code, "http-error")
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            code = "malformed-json"
+        return problem_response({"type": code, "title": str(exc.detail),
+                                 "status": exc.status_code}, headers=headers or None)
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -155,11 +161,21 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method any route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    scope = {"type": "http", "path": request.url.path, "method": "__none__",
+             "root_path": request.scope.get("root_path", "")}
+    for route in request.app.routes:
+        match, _ = route.matches(scope)
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting problem bodies for these statuses."""
-    schema = {"schema": {"$ref": "#/components/schemas/Problem"}}
-    return {status: {"model": Problem, "description": _DESCRIPTIONS.get(status, "Problem"),
-                     "content": {PROBLEM_MEDIA_TYPE: schema}}
+    return {status: {"model": Problem, "description": _DESCRIPTIONS.get(status, "Problem")}
             for status in statuses}
 
 
