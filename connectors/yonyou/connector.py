@@ -19,7 +19,6 @@ a reused key would silently skip a later, legitimate write.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import uuid
@@ -138,7 +137,7 @@ class YonyouConnector(Connector):
                      batch_size: int = 500) -> Iterator[Batch]:
         self.check_entity(entity)
         if entity == "inventory":
-            yield from self._read_stock(cursor, batch_size)
+            yield from self._read_stock(batch_size)
             return
         try:
             after = YonyouCursor.model_validate_json(cursor) if cursor else None
@@ -170,19 +169,13 @@ class YonyouConnector(Connector):
             boundary = YonyouCursor(pubts=last, ids=sorted(set(ids)))
             yield Batch(records=records, cursor=boundary.model_dump_json())
 
-    def _read_stock(self, cursor: str | None, batch_size: int) -> Iterator[Batch]:
-        """Current stock has no change stamp: every pass reads a full snapshot.
+    def _read_stock(self, batch_size: int) -> Iterator[Batch]:
+        """Current stock has no change stamp: every read is a full snapshot, in key order.
 
-        The engine takes one batch per step and calls again with that batch's cursor,
-        so the cursor is the count of rows already taken in this pass (rows sorted by
-        key); the pass ends with an empty batch whose cursor is None, so the next run
-        starts a fresh snapshot.
+        Its batches carry no cursor, so the next run reads the whole snapshot again
+        (the engine keeps this reader open across the steps of one run and drops the
+        levels that did not change).
         """
-        try:
-            taken = int(json.loads(cursor)["offset"]) if cursor else 0
-        except (ValueError, TypeError, KeyError) as exc:
-            raise FatalError(f"{self.system}: unreadable stock cursor {cursor!r}",
-                             system=self.system) from exc
         rows: list[dict[str, Any]] = []
         size = self.config.page_size
         for page in range(1, self.config.max_pages + 1):
@@ -192,14 +185,10 @@ class YonyouConnector(Connector):
             if len(page_rows) < size:
                 break
         rows.sort(key=stock_key)
-        if taken >= len(rows):
-            yield Batch(records=[], cursor=None)
-            return
-        for start in range(taken, len(rows), max(1, batch_size)):
-            chunk = rows[start:start + batch_size]
-            records = [RemoteRecord(remote_id=stock_key(r), data=r) for r in chunk]
-            yield Batch(records=records,
-                        cursor=json.dumps({"offset": start + len(chunk)}))
+        for start in range(0, len(rows), max(1, batch_size)):
+            records = [RemoteRecord(remote_id=stock_key(r), data=r)
+                       for r in rows[start:start + batch_size]]
+            yield Batch(records=records, cursor=None)
 
     def get(self, entity: str, remote_id: str) -> RemoteRecord | None:
         self.check_entity(entity)

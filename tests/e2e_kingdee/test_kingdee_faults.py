@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from conftest import MakeContext, World
+from kingdee_e2e_support import MakeContext, World
 from examples.kingdee.scenario import crm_accounts, crm_order
 from hub.store.tables import DeadLetter, Link, PendingChange
 from hub.sync import reconcile

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import MakeContext, World
+from kingdee_e2e_support import MakeContext, World
 from examples.kingdee.scenario import PIPELINES, crm_accounts, crm_order
 from hub.sync.engine import run_pipeline
 
