@@ -7,6 +7,7 @@ for us) and say what a valid value looks like.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -31,6 +32,23 @@ def _currency(value: str) -> str:
     return code
 
 
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]{1,64}@(?:[^@\s.<>(),;:\"\[\]]{1,63}\.)+"
+                    r"[^@\s.<>(),;:\"\[\]\d]{2,63}$")
+
+
+def _email(value: str) -> str:
+    """Syntax only, and fast: a sync validates every contact of every record.
+
+    (email-validator's full RFC and IDNA checks cost ~0.6 ms a call, which made
+    e-mail checking the single largest cost of a 100,000-record sync.)
+    """
+    address = value.strip()
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise ValueError(f"'{value}' is not an e-mail address (e.g. 'buyer@example.com')")
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must be timezone-aware (e.g. '2026-03-01T08:00:00Z')")
@@ -45,6 +63,7 @@ def _hs_code(value: str) -> str:
 
 
 CountryCode = Annotated[str, AfterValidator(_country)]
+Email = Annotated[str, AfterValidator(_email)]
 CurrencyCode = Annotated[str, AfterValidator(_currency)]
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 HsCode = Annotated[str, AfterValidator(_hs_code)]

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.models.base import (
     CanonicalRecord,
     CountryCode,
     CurrencyCode,
+    Email,
     Incoterm,
     NonNegativeAmount,
     PaymentTerms,
@@ -21,7 +22,7 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=40, description="E.164 where known, e.g. +4930123456")
     whatsapp_id: str | None = Field(None, max_length=40)
     title: str | None = Field(None, max_length=100)

@@ -3,9 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from hub.models.base import CanonicalRecord, CountryCode, UtcDatetime
+from hub.models.base import CanonicalRecord, CountryCode, Email, UtcDatetime
 
 LeadSource = Literal["whatsapp", "email", "customs", "web", "manual", "trade_show"]
 LeadStatus = Literal["new", "contacted", "qualified", "quoted", "won", "lost"]
@@ -28,7 +28,7 @@ class Lead(CanonicalRecord):
     status: LeadStatus = "new"
     company: str | None = Field(None, max_length=200)
     contact_name: str | None = Field(None, max_length=200)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=40)
     whatsapp_id: str | None = Field(None, max_length=40)
     country: CountryCode | None = None

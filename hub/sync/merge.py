@@ -137,7 +137,7 @@ def merge(golden: Json | None, sides: list[SideView], policy: Policy,
 
 
 def _expected(side: SideView, golden: Json) -> Json:
-    if side.project is None or not side.reads:
+    if side.project is None or not side.reads or not side.writes:
         return golden
     try:
         return side.project(golden)

@@ -27,6 +27,7 @@ from hub.sync.normalize import canonical_json, content_hash
 from hub.sync.pipeline import DELETED_HASH, PipelineSpec
 
 log = logging.getLogger(__name__)
+UNLINKED = "-"
 
 
 @dataclass
@@ -61,7 +62,9 @@ def map_records(spec: PipelineSpec, system: str, records: Sequence[RemoteRecord]
             observed.append(Observation(record, None, DELETED_HASH, None))
             continue
         try:
-            model = spec.model.model_validate(side.mapping.to_canonical(record.data))
+            canonical = side.mapping.to_canonical(record.data)
+            canonical.setdefault("hub_id", UNLINKED)     # not yet known; saves a uuid4 each
+            model = spec.model.model_validate(canonical)
         except (ValidationError, TradeHubError, ValueError, TypeError, KeyError) as exc:
             failed.append((record, exc))
             continue

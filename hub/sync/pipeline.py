@@ -63,9 +63,10 @@ class PipelineSpec:
         compared = side.reads & side.writes
 
         def project(golden: dict[str, Any]) -> dict[str, Any]:
-            record = self.model.model_validate(golden).model_dump()
+            record = self.model.model_validate({**golden, "hub_id": "-"}).model_dump()
             echoed = side.mapping.to_canonical(side.mapping.to_remote(record))
-            return canonical_json(self.model.model_validate(echoed), compared)
+            return canonical_json(self.model.model_validate({**echoed, "hub_id": "-"}),
+                                  compared)
         return project
 
     def key_of(self, canonical: dict[str, Any]) -> str | None:

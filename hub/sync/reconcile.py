@@ -131,7 +131,8 @@ def _write(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan]) -> None:
         if plan.merged is None or not plan.merged.changed:
             continue
         try:
-            record = spec.model.model_validate(plan.merged.golden).model_dump()
+            record = spec.model.model_validate(
+                {**plan.merged.golden, "hub_id": plan.hub_id}).model_dump()
         except ValidationError as exc:
             plan.failure = ("hub", *describe_error(exc))
             continue

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.builtin.common.types import (
     Code,
@@ -18,6 +18,7 @@ from hub.builtin.common.types import (
     Text,
     Timestamp,
 )
+from hub.models.base import Email
 
 Incoterm = Literal["EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP"]
 
@@ -28,7 +29,7 @@ class Strict(BaseModel):
 
 class Contact(Strict):
     full_name: Name
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=40)
     whatsapp: str | None = Field(None, max_length=40)
     position: str | None = Field(None, max_length=100)
@@ -83,9 +84,9 @@ class Lead(Strict):
     status: Literal["new", "contacted", "qualified", "quoted", "won", "lost"] = "new"
     company: str | None = Field(None, max_length=200)
     contact_name: str | None = Field(None, max_length=200)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=40)
-    whatsapp_id: str | None = Field(None, max_length=40)
+    whatsapp_id: str | None = Field(None, max_length=40, pattern=r"^[^\x00-\x1f]*$")
     country_code: Country | None = None
     message: str | None = Field(None, max_length=10000)
     inquiry_items: list[InquiryLine] = Field(default_factory=list)

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.builtin.common.types import (
     Code,
@@ -20,6 +20,7 @@ from hub.builtin.common.types import (
     Text,
     Timestamp,
 )
+from hub.models.base import Email
 
 Incoterm = Literal["EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP"]
 PayTerms = Literal["T/T", "L/C", "D/P", "D/A", "O/A", "CAD"]
@@ -48,7 +49,7 @@ class Customer(Strict):
     address: str | None = Field(None, max_length=500)
     tax_no: str | None = Field(None, max_length=60)
     contact_person: str | None = Field(None, max_length=200)
-    contact_email: EmailStr | None = None
+    contact_email: Email | None = None
     contact_phone: str | None = Field(None, max_length=40)
     currency: Currency = "USD"
     payment_terms: PayTerms | None = None

@@ -1,0 +1,162 @@
+"""Sync throughput and memory: customers CRM → ERP through real HTTP.
+
+    .venv/bin/python benchmarks/sync.py                # 100,000 customers (about 2 minutes)
+    .venv/bin/python benchmarks/sync.py --records 20000
+
+The reference products run in their own process (uvicorn on 127.0.0.1, SQLite); each
+sync runs in a fresh process of its own, so its peak RSS is the engine's alone. Prints
+the full run, a run with no changes, a run with 1% changed, and peak memory of a full
+run at 10,000 and at the full count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench-token"
+PRODUCTS = """
+import sys, uvicorn
+from hub.builtin.app import create_app
+uvicorn.run(create_app(sys.argv[1], sys.argv[2], webhook_max_attempts=1), host="127.0.0.1",
+            port=int(sys.argv[3]), log_level="warning", access_log=False)
+"""
+
+
+def free_port() -> int:
+    from hub.services import free_port as pick
+
+    return pick()
+
+
+def start_products(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", PRODUCTS,
+                                f"sqlite:///{folder / 'products.db'}", TOKEN, str(port)],
+                               cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{url}/crm/docs", timeout=1)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the reference products did not start")
+
+
+def accounts(start: int, count: int, version: int = 0) -> list[dict[str, object]]:
+    countries = ["DE", "US", "ES", "BR", "AE", "NL", "FR", "IT", "PL", "MX"]
+    return [{"account_code": f"C-{i:07d}", "company_name": f"Importer {i:07d} v{version}",
+             "legal_name": f"Importer {i:07d} Trading Co., Ltd.", "country_code": countries[i % 10],
+             "city": "Hamburg", "address": f"Hafenstraße {i % 200}", "website": "example.com",
+             "industry": "lighting", "account_owner": "anna", "currency": "USD",
+             "tags": ["importer", "led"],
+             "contacts": [{"full_name": f"Buyer {i}", "email": f"buyer{i}@example.com",
+                           "phone": "+4940123456", "position": "Purchasing", "primary": True}]}
+            for i in range(start, start + count)]
+
+
+def load(url: str, first: int, count: int, version: int = 0) -> None:
+    with httpx.Client(base_url=f"{url}/crm", timeout=120,
+                      headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        for start in range(first, first + count, 2000):
+            size = min(2000, first + count - start)
+            client.post("/customers/batch-upsert",
+                        json={"items": accounts(start, size, version)}).raise_for_status()
+
+
+def hub_file(folder: Path, url: str, batch: int) -> Path:
+    systems = {app: {"connector": "builtin", "mappings": str(ROOT / "mappings/builtin" / app),
+                     "settings": {"base_url": url, "app": app, "token": TOKEN}}
+               for app in ("crm", "erp")}
+    path = folder / "hub.yaml"
+    path.write_text(yaml.safe_dump({"systems": systems, "pipelines": {"customers": {
+        "entity": "customer", "source": "crm", "target": "erp", "batch_size": batch}}}))
+    return path
+
+
+def run_sync(folder: Path, config: Path, store: str) -> dict[str, object]:
+    """One pipeline run in a fresh process; returns its figures."""
+    env = {**os.environ, "TRADEHUB_HUB_FILE": str(config), "TRADEHUB_DATABASE_URL": store,
+           "TRADEHUB_DATA_DIR": str(folder)}
+    done = subprocess.run([sys.executable, __file__, "--worker"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def worker() -> None:
+    from hub.sync.engine import run_pipeline
+    from hub.sync.runtime import build_context
+
+    ctx = build_context()
+    started = time.perf_counter()
+    summary = run_pipeline(ctx, "customers")
+    seconds = time.perf_counter() - started
+    ctx.close()
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_mib,
+                      **summary.counts.model_dump()}))
+
+
+def scenario(records: int, batch: int, *, changes: bool) -> dict[str, dict[str, object]]:
+    with tempfile.TemporaryDirectory(prefix="tradehub-bench-") as tmp:
+        folder = Path(tmp)
+        products, url = start_products(folder)
+        try:
+            load(url, 0, records)
+            config = hub_file(folder, url, batch)
+            store = f"sqlite:///{folder / 'hub.db'}"
+            results = {"full": run_sync(folder, config, store)}
+            if changes:
+                results["no_change"] = run_sync(folder, config, store)
+                load(url, 0, records // 100, version=1)          # 1% changed
+                results["one_percent"] = run_sync(folder, config, store)
+            return results
+        finally:
+            products.terminate()
+            products.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker()
+        return
+    small = min(10_000, args.records)
+    print(f"sync benchmark: {args.records:,} customers CRM → ERP, batches of {args.batch}, "
+          "SQLite store and products, real HTTP on 127.0.0.1")
+    big = scenario(args.records, args.batch, changes=True)
+    base = scenario(small, args.batch, changes=False)["full"]
+    full, none, pct = big["full"], big["no_change"], big["one_percent"]
+    rate = full["created"] / full["seconds"]  # type: ignore[operator]
+    print(f"full run      {full['seconds']:8.2f} s  {full['created']:>7,} created  "
+          f"{rate:,.0f} records/s")
+    print(f"no-change run {none['seconds']:8.2f} s  {none['read']:>7,} read     "
+          f"{100 * none['seconds'] / full['seconds']:.2f}% of the full run")  # type: ignore[operator]
+    print(f"1% changed    {pct['seconds']:8.2f} s  {pct['updated']:>7,} updated  "
+          f"{100 * pct['seconds'] / full['seconds']:.2f}% of the full run")  # type: ignore[operator]
+    print(f"peak memory   {base['peak_mib']:8.1f} MiB at {small:,} records, "
+          f"{full['peak_mib']:.1f} MiB at {args.records:,} "
+          f"(ratio {full['peak_mib'] / base['peak_mib']:.2f})")  # type: ignore[operator]
+
+
+if __name__ == "__main__":
+    main()
