@@ -41,16 +41,12 @@ class CompiledMapping:
     inbound_paths: frozenset[str]
     """Full canonical paths written inbound, e.g. ``lines[].sku`` (finer than fields)."""
     outbound_paths: frozenset[str]
-    _inbound: Callable[[Record], Record]
-    _outbound: Callable[[Record], Record]
+    to_canonical: Callable[[Record], Record]
+    """Remote JSON → canonical field dict (Decimal, date, aware datetime values).
 
-    def to_canonical(self, remote: Record) -> Record:
-        """Remote JSON → canonical field dict (Decimal, date, aware datetime values)."""
-        return self._inbound(remote)
-
-    def to_remote(self, canonical: Record) -> Record:
-        """Canonical dict (``model_dump()``, python mode) → JSON-ready remote dict."""
-        return self._outbound(canonical)
+    The compiled function itself (no wrapper call); raises ``RecordMappingError``."""
+    to_remote: Callable[[Record], Record]
+    """Canonical dict (``model_dump()``, python mode) → JSON-ready remote dict."""
 
     def canonical_key_of(self, canonical: Record) -> str | None:
         """The natural key value of a canonical dict (parts joined with '@'); None if unset."""

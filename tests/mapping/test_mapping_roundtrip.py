@@ -26,7 +26,7 @@ ORDER_MAP = load_mapping(ROOT / "examples" / "sales_order.yaml")
 ERP_ORDER_MAP = load_mapping(ROOT / "builtin" / "erp" / "sales_order.yaml")
 CRM_CUSTOMER_MAP = load_mapping(ROOT / "builtin" / "crm" / "customer.yaml")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SETTINGS = settings(max_examples=150, deadline=None,
+SETTINGS = settings(max_examples=80, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 _chars = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp", "Cf"),
