@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## make demo: the hub, the reference CRM/ERP/OA, a local Prefect server, the story.
 demo: $(STAMP)
-	$(BIN)/tradehub demo
+	TRADEHUB_HUB_FILE=$${TRADEHUB_HUB_FILE:-examples/hub.yaml} $(BIN)/tradehub demo
 
 ## make test: the whole suite (PostgreSQL too when TRADEHUB_TEST_POSTGRES_URL is set).
 test: $(STAMP)

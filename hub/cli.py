@@ -75,6 +75,28 @@ def sync(
     typer.echo(summary.model_dump_json(indent=2))
 
 
+@app.command()
+def up(
+    serve: bool = typer.Option(True, "--serve/--no-serve",
+                               help="Keep serving the pipeline deployments until Ctrl-C."),
+) -> None:
+    """Start Prefect, the reference systems, the hub API and the scheduled pipelines."""
+    from hub.launch import up as launch_up
+
+    launch_up(serve=serve, echo=typer.echo)
+
+
+@app.command()
+def demo(
+    serve: bool = typer.Option(True, "--serve/--no-serve",
+                               help="Keep everything running after the story until Ctrl-C."),
+) -> None:
+    """The end-to-end demo: everything up, seeded, every pipeline run once, URLs printed."""
+    from hub.launch import demo as launch_demo
+
+    launch_demo(serve=serve, echo=typer.echo)
+
+
 def _servers(port: int, builtin_port: int):  # type: ignore[no-untyped-def]
     from hub.services import hub_servers
 

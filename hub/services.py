@@ -78,6 +78,8 @@ def prefect_environment(home: Path, api_url: str | None = None) -> dict[str, str
         "DO_NOT_TRACK": "1",
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
         "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+        # Run logs go to the UI; the terminal keeps to warnings and the hub's own lines.
+        "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
     }
     if api_url:
         env["PREFECT_API_URL"] = api_url

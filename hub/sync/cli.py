@@ -23,11 +23,12 @@ def run_with_progress(name: str, *, use_prefect: bool) -> RunSummary:
         token = progress_hook.set(show)
         try:
             if use_prefect:
+                from prefect import tags
+
                 from flows.sync import pipeline_tags, sync_pipeline
 
-                ctx = build_context()
-                tags = pipeline_tags(name, ctx.pipeline(name))
-                return sync_pipeline.with_options(tags=tags)(name)  # type: ignore[no-any-return]
+                with tags(*pipeline_tags(name, build_context().pipeline(name))):
+                    return sync_pipeline(name)  # type: ignore[no-any-return]
             ctx = build_context()
             try:
                 return run_pipeline(ctx, name)

@@ -1,0 +1,138 @@
+"""``tradehub up`` and ``tradehub demo``: everything on one machine, on loopback.
+
+A local Prefect server on SQLite under the data folder (unless PREFECT_API_URL names
+one), the reference CRM/ERP/OA, the hub API, and the pipelines of hub.yaml served as
+Prefect deployments with their schedules. The demo seeds the reference systems and
+runs every pipeline once as a flow run, so the UI has something to show at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from hub.config import Settings, get_settings
+from hub.services import PrefectServer, hub_servers, prefect_environment
+from hub.sync.hubfile import load_hub_config
+
+log = logging.getLogger(__name__)
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Stack:
+    prefect_ui: str
+    hub_api: str
+    builtin: str
+
+
+@contextmanager
+def running_stack(settings: Settings, *, echo: Echo, prefect_port: int = 4200,
+                  builtin_port: int = 8100) -> Iterator[Stack]:
+    """Start (or reuse) Prefect, then the reference systems and the hub API."""
+    with ExitStack() as stack:
+        api_url = os.environ.get("PREFECT_API_URL")
+        if api_url:
+            ui = api_url.removesuffix("/api")
+            echo(f"Using the Prefect server at {ui}")
+        else:
+            home = (settings.data_dir / "prefect").resolve()
+            echo(f"Starting a local Prefect server (data in {home}) ...")
+            server = PrefectServer(home, port=prefect_port).start()
+            stack.callback(server.stop)
+            stack.callback(_flush_prefect_logs)
+            os.environ.update(prefect_environment(home, server.api_url))
+            ui = server.url
+        builtin_url = f"http://127.0.0.1:{builtin_port}"
+        os.environ.setdefault("TRADEHUB_BUILTIN_URL", builtin_url)
+        hub_url, builtin_url = stack.enter_context(
+            hub_servers(port=settings.port, builtin_port=builtin_port, host=settings.host))
+        yield Stack(prefect_ui=ui, hub_api=hub_url, builtin=builtin_url)
+
+
+def _flush_prefect_logs() -> None:
+    """Send buffered run logs before the server they go to stops."""
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler.flush()
+
+
+def print_urls(stack: Stack, echo: Echo) -> None:
+    echo("")
+    echo(f"  Prefect UI         {stack.prefect_ui}")
+    echo(f"  Hub API            {stack.hub_api}/docs")
+    for app in ("crm", "erp", "oa"):
+        echo(f"  Reference {app.upper():<8} {stack.builtin}/{app}/docs")
+    echo("")
+
+
+def serve_pipelines(hub_file: Path, echo: Echo) -> None:
+    """Serve every enabled pipeline as a deployment until Ctrl-C."""
+    from prefect import serve
+
+    from flows.deploy import build_deployments
+
+    config = load_hub_config(hub_file)
+    deployments = build_deployments(config)
+    echo(f"Serving {len(deployments)} pipeline deployments from {hub_file} (Ctrl-C stops).")
+    serve(*deployments, print_starting_message=False)
+
+
+def builtin_is_empty(builtin_url: str, token: str) -> bool:
+    response = httpx.get(f"{builtin_url}/erp/customers", params={"limit": 1}, timeout=10,
+                         headers={"Authorization": f"Bearer {token}"})
+    response.raise_for_status()
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) else body
+    return not items
+
+
+def run_every_pipeline(hub_file: Path, echo: Echo) -> None:
+    """Each pipeline once, as a Prefect flow run with its tags and table artifact."""
+    from prefect import tags
+
+    from flows.sync import pipeline_tags, sync_pipeline
+
+    config = load_hub_config(hub_file)
+    for name, pipeline in config.pipelines.items():
+        if not pipeline.enabled:
+            continue
+        with tags(*pipeline_tags(name, pipeline)):
+            summary = sync_pipeline(name)
+        counts = summary.counts
+        echo(f"  {name:<12} read {counts.read:>5}  created {counts.created:>4}  "
+             f"updated {counts.updated:>4}  unchanged {counts.unchanged:>4}  "
+             f"conflicts {counts.conflicts}  dead-lettered {counts.dead_lettered}")
+
+
+def up(*, serve: bool = True, echo: Echo) -> None:
+    settings = get_settings()
+    with running_stack(settings, echo=echo) as stack:
+        print_urls(stack, echo)
+        if serve:
+            serve_pipelines(settings.hub_file, echo)
+
+
+def demo(*, serve: bool = True, echo: Echo) -> None:
+    from hub.builtin.seed import seed
+
+    settings = get_settings()
+    token = settings.builtin_token.get_secret_value()
+    with running_stack(settings, echo=echo) as stack:
+        if builtin_is_empty(stack.builtin, token):
+            echo("Seeding the reference CRM, ERP and OA with demo data ...")
+            summary = seed(stack.builtin, token)
+            echo(f"  {summary.crm_accounts} CRM accounts, {summary.erp_customers} ERP customers "
+                 f"in {summary.countries} countries, {summary.products} products, "
+                 f"{summary.sales_orders} orders in {', '.join(summary.order_currencies)}")
+        echo("Running every pipeline once (each run is a flow run in the Prefect UI):")
+        run_every_pipeline(settings.hub_file, echo)
+        print_urls(stack, echo)
+        if serve:
+            serve_pipelines(settings.hub_file, echo)
