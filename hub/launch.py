@@ -58,9 +58,9 @@ def running_stack(settings: Settings, *, echo: Echo, prefect_port: int = 4200,
 
 def _flush_prefect_logs() -> None:
     """Send buffered run logs before the server they go to stops."""
-    from prefect.logging.handlers import APILogHandler
+    from prefect.logging.handlers import APILogWorker
 
-    APILogHandler.flush()
+    APILogWorker.drain_all(timeout=10)
 
 
 def print_urls(stack: Stack, echo: Echo) -> None:
