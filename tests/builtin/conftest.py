@@ -9,11 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from builtin.support import BACKENDS, SharedDatabase, shared_database_for
+from builtin.support import AUTH, BACKENDS, TOKEN, SharedDatabase, shared_database_for
 from hub.builtin.app import create_app
-
-TOKEN = "test-builtin-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

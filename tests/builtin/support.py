@@ -20,6 +20,9 @@ from db_support import BACKENDS, fresh_database_url
 from hub.builtin.app import make_products
 from hub.store.db import make_engine
 
+TOKEN = "test-builtin-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
 
 @dataclass
 class SharedDatabase:
@@ -72,4 +75,4 @@ def shared_database_for(backend: str,
         urls.close()  # drops the PostgreSQL database
 
 
-__all__ = ["BACKENDS", "SharedDatabase", "shared_database_for"]
+__all__ = ["AUTH", "BACKENDS", "TOKEN", "SharedDatabase", "shared_database_for"]

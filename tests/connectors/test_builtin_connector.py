@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from builtin.support import BACKENDS, SharedDatabase, shared_database_for
 from connectors.base import OutboundRecord
 from connectors.builtin import BuiltinConnector
 from connectors.registry import get_connector_class
@@ -19,10 +20,21 @@ TOKEN = "connector-test-token"
 SECRET = "whsec-connector-1"
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SharedDatabase, str]]:
+    """The products served on loopback over one database per backend, for the module."""
+    for shared in shared_database_for(str(request.param), tmp_path_factory):
+        with AppServer(create_app(shared.url, TOKEN)) as server:
+            yield shared, server.url
+
+
 @pytest.fixture
-def base_url(database_url: str) -> Iterator[str]:
-    with AppServer(create_app(database_url, TOKEN)) as server:
-        yield server.url
+def base_url(served: tuple[SharedDatabase, str]) -> str:
+    """The served products, with every table empty as on a fresh database."""
+    shared, url = served
+    shared.reset()
+    return url
 
 
 def _connector(base_url: str, app: str, **extra: object) -> BuiltinConnector:

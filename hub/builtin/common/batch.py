@@ -96,7 +96,7 @@ def upsert_items(writer: Writer, resource: Resource, raw_items: Sequence[dict[st
 
     table = resource.table
     stored: dict[str, Any] = {}
-    for part in chunks(list(keyed)):
+    for part in chunks([k for k in keyed if "\x00" not in k]):  # see routes.storable
         for row in writer.session.execute(
                 select(table.id, table.key, table.data, table.archived, table.created_at)
                 .where(table.key.in_(part))):

@@ -18,6 +18,8 @@ from hub.builtin.common.errors import ApiError
 from hub.builtin.common.product import Product, utc
 
 MAX_PAGE = 5000
+MAX_SEQ = 2**63 - 1
+"""Sequence numbers are BIGINT; a larger cursor cannot be ours."""
 
 
 class Change(BaseModel):
@@ -38,7 +40,7 @@ class ChangePage(BaseModel):
 def parse_cursor(since: str | None) -> int:
     if since is None or since == "":
         return 0
-    if not since.isdigit():
+    if not (since.isascii() and since.isdigit()) or int(since) > MAX_SEQ:
         raise ApiError(422, "validation_error",
                        f"since: '{since}' is not a cursor from this feed (expected the "
                        "'next' value of an earlier page, or nothing to start at the beginning)")

@@ -5,9 +5,9 @@ No ``from __future__ import annotations`` here: the endpoint signatures use each
 resource's model as a runtime annotation so the OpenAPI document shows it.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
@@ -26,6 +26,12 @@ from hub.builtin.common.product import Product, Writer, represent_row
 from hub.builtin.common.resource import Resource
 
 
+MAX_ID = 2**31 - 1
+"""Ids and offsets are 32-bit database integers: a larger one is refused with a 422
+naming the parameter, not passed on to overflow in the database driver (a 500)."""
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
 def product_router(product: Product) -> APIRouter:
     """Routes of one product (mounted under ``/{app}``), all behind the bearer token."""
     router = APIRouter(dependencies=[Depends(require_token)])
@@ -41,6 +47,13 @@ def product_router(product: Product) -> APIRouter:
     for resource in product.resources.values():
         add_resource_routes(router, product, resource)
     return router
+
+
+def storable(text: str | None) -> bool:
+    """Whether a stored key or reference could equal ``text``: none holds NUL, and
+    PostgreSQL refuses NUL in any text parameter (a 500), so such a lookup finds
+    nothing on either backend without asking the database."""
+    return text is None or "\x00" not in text
 
 
 def validate_item(resource: Resource, raw: dict[str, Any]) -> BaseModel:
@@ -66,11 +79,13 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
 
     @router.get(path, tags=[tag], summary=f"List {resource.name}",
                 name=f"list_{resource.name}")
-    def list_records(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+    def list_records(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_ID),
                      key: str | None = Query(None, alias=resource.key_param,
                                              description="Natural key"),
                      ref: str | None = Query(None, alias=resource.ref_field or "ref"),
                      include_archived: bool = False) -> dict[str, Any]:
+        if not storable(key) or not storable(ref):
+            return {"items": [], "total": 0, "next_offset": None}
         query = select(table)
         if key is not None:
             query = query.where(table.key == key)
@@ -89,6 +104,8 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
                 summary=f"One of {resource.name} by natural key "
                         f"({'@'.join(resource.key_fields)})")
     def get_by_key(key: str) -> dict[str, Any]:
+        if not storable(key):
+            raise not_found(resource.name, f"'{key}'")
         with product.reading() as session:
             row = session.execute(select(table).where(table.key == key)).scalar_one_or_none()
             if row is None:
@@ -96,7 +113,7 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
             return represent_row(row)
 
     @router.get(path + "/{record_id}", tags=[tag], name=f"get_{resource.name}")
-    def get_one(record_id: int) -> dict[str, Any]:
+    def get_one(record_id: RecordId) -> dict[str, Any]:
         with product.reading() as session:
             row = session.get(table, record_id)
             if row is None:
@@ -116,7 +133,7 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
         return JSONResponse(body, status_code=201)
 
     @router.put(path + "/{record_id}", tags=[tag], name=f"replace_{resource.name}")
-    def replace(record_id: int, item: model = Body()) -> dict[str, Any]:  # type: ignore[valid-type]
+    def replace(record_id: RecordId, item: model = Body()) -> dict[str, Any]:  # type: ignore[valid-type]
         with product.writing() as writer:
             row = writer.by_id(resource, record_id)
             key = resource.key_of(item.model_dump())
@@ -125,7 +142,7 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
             return represent_row(store_one(writer, resource, item, row))
 
     @router.patch(path + "/{record_id}", tags=[tag], name=f"patch_{resource.name}")
-    def patch(record_id: int, changes: dict[str, Any] = Body()) -> dict[str, Any]:
+    def patch(record_id: RecordId, changes: dict[str, Any] = Body()) -> dict[str, Any]:
         with product.writing() as writer:
             row = writer.by_id(resource, record_id)
             unknown = sorted(set(changes) - set(model.model_fields))
@@ -141,7 +158,7 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
     @router.delete(path + "/{record_id}", tags=[tag], name=f"delete_{resource.name}",
                    summary="Archive (default) or delete for good (?hard=true)",
                    response_model=None)
-    def delete(record_id: int, hard: bool = False) -> Response | dict[str, Any]:
+    def delete(record_id: RecordId, hard: bool = False) -> Response | dict[str, Any]:
         with product.writing() as writer:
             row = writer.by_id(resource, record_id)
             writer.remove(resource, row, hard=hard)

@@ -26,6 +26,7 @@ from hub.builtin.common.auth import require_token
 from hub.builtin.common.errors import not_found
 from hub.builtin.common.feed import read_changes
 from hub.builtin.common.product import Product
+from hub.builtin.common.routes import RecordId
 from hub.signing import sign
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 class SubscriptionIn(BaseModel):
     url: AnyHttpUrl
-    secret: str = Field(min_length=8, max_length=500)
+    secret: str = Field(min_length=8, max_length=500, pattern=r"^[^\x00]*$")
     resources: list[str] = Field(default_factory=list,
                                  description="Resources to send; empty means all.")
 
@@ -69,7 +70,7 @@ def subscription_router(product: Product) -> APIRouter:
                 select(table).order_by(table.id)).scalars()]}
 
     @router.delete("/{subscription_id}", status_code=204)
-    def unsubscribe(subscription_id: int) -> Response:
+    def unsubscribe(subscription_id: RecordId) -> Response:
         with Session(product.write_engine) as session, session.begin():
             row = session.get(table, subscription_id)
             if row is None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from hub.builtin.common.auth import require_token
 from hub.builtin.common.product import Product, represent_row
+from hub.builtin.common.routes import RecordId
 from hub.builtin.erp.models import NewTrackingEvent
 
 
@@ -16,7 +17,7 @@ def erp_routes(product: Product) -> APIRouter:
 
     @router.post("/shipments/{record_id}/events", tags=["shipments"],
                  summary="Append a tracking event; the shipment takes its status (and ETA)")
-    def add_event(record_id: int, event: NewTrackingEvent) -> dict[str, Any]:
+    def add_event(record_id: RecordId, event: NewTrackingEvent) -> dict[str, Any]:
         with product.writing() as writer:
             shipments = writer.res("shipments")
             row = writer.by_id(shipments, record_id)

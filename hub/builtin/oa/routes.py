@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from hub.builtin.common.auth import require_token
 from hub.builtin.common.errors import ApiError, not_found, rule
 from hub.builtin.common.product import Product, represent_row
+from hub.builtin.common.routes import RecordId
 from hub.builtin.oa.models import Decision
 
 
@@ -40,12 +41,12 @@ def oa_routes(product: Product) -> APIRouter:
 
     @router.post("/approvals/{record_id}/steps/{step}/approve", tags=["approvals"],
                  summary="The current approver approves this step")
-    def approve(record_id: int, step: int, decision: Decision) -> dict[str, Any]:
+    def approve(record_id: RecordId, step: int, decision: Decision) -> dict[str, Any]:
         return decide(record_id, step, decision, "approved")
 
     @router.post("/approvals/{record_id}/steps/{step}/reject", tags=["approvals"],
                  summary="The current approver rejects this step (and the request)")
-    def reject(record_id: int, step: int, decision: Decision) -> dict[str, Any]:
+    def reject(record_id: RecordId, step: int, decision: Decision) -> dict[str, Any]:
         return decide(record_id, step, decision, "rejected")
 
     return router
