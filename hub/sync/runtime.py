@@ -28,3 +28,8 @@ def build_context(config: HubConfig | None = None, *, store_url: str | None = No
     engine = _engine(store_url or settings.store_url())
     return SyncContext(config=config or load_hub_config(settings.hub_file),
                        sessions=session_factory(engine))
+
+
+def clear_cache() -> None:
+    """Forget cached engines (tests that switch databases)."""
+    _engine.cache_clear()
