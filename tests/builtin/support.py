@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import Engine, Table, text
+from sqlalchemy import Engine, Table
 
 from db_support import BACKENDS, fresh_database_url
 from hub.builtin.app import make_products
@@ -49,8 +49,13 @@ class SharedDatabase:
         """Empty every product table and put each feed back at sequence 0."""
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in self.tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+                # One round trip; DELETE of a few rows is ~100x faster than TRUNCATE
+                # (which replaces every table's files), then serials restart at 1.
+                statements = [f'DELETE FROM "{t.name}"' for t in self.tables] + [
+                    f"SELECT setval(pg_get_serial_sequence('{t.name}', "
+                    f"'{t.autoincrement_column.name}'), 1, false)"
+                    for t in self.tables if t.autoincrement_column is not None]
+                conn.exec_driver_sql("; ".join(statements))
             else:
                 for table in self.tables:
                     conn.execute(table.delete())
