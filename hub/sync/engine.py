@@ -23,7 +23,7 @@ from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts, RunSummary, StepResult
 from hub.sync.observe import map_records, store_observations
 from hub.sync.pipeline import PipelineSpec
-from hub.sync.reconcile import reconcile
+from hub.sync.reconcile import reconcile, reconcile_batch
 
 log = logging.getLogger(__name__)
 
@@ -86,20 +86,10 @@ class PipelineRun:
 
     # -- steps ------------------------------------------------------------------------
     def observe_step(self, system: str) -> StepResult:
-        """Read the next batch from ``system`` and store what is new.
-
-        The connector's reader stays open across steps of one run (its paging is its
-        own business); the cursor after every batch is committed with the batch.
-        """
+        """Read the next batch from ``system`` and store what is new as pending
+        changes, committed with the cursor after the batch."""
         self._heartbeat()
-        reader = self._readers.get(system)
-        if reader is None:
-            with self.ctx.sessions() as session:
-                cursor = state.get_cursor(session, pipeline=self.name, system=system)
-            reader = iter(self.ctx.connector(system).read_changes(
-                self.spec.entity, cursor, batch_size=self.spec.config.batch_size))
-            self._readers[system] = reader
-        batch = next(reader, None)
+        batch = next(self._reader(system), None)
         if batch is None:
             return StepResult(counts=RunCounts(), done=True)
         observed, failed = map_records(self.spec, system, batch.records)
@@ -108,6 +98,29 @@ class PipelineRun:
             state.set_cursor(session, pipeline=self.name, system=system, cursor=batch.cursor)
         self.counts.add(counts)
         return StepResult(counts=counts, done=False)
+
+    def sync_step(self, system: str) -> StepResult:
+        """One-way: read the next batch, reconcile it and commit it with the cursor."""
+        self._heartbeat()
+        batch = next(self._reader(system), None)
+        if batch is None:
+            return StepResult(counts=RunCounts(), done=True)
+        observed, failed = map_records(self.spec, system, batch.records)
+        counts = reconcile_batch(self.ctx, self.spec, system, observed, failed,
+                                 cursor=batch.cursor)
+        self.counts.add(counts)
+        return StepResult(counts=counts, done=False)
+
+    def _reader(self, system: str) -> Iterator[Batch]:
+        """The connector's reader stays open across steps (its paging is its own)."""
+        reader = self._readers.get(system)
+        if reader is None:
+            with self.ctx.sessions() as session:
+                cursor = state.get_cursor(session, pipeline=self.name, system=system)
+            reader = iter(self.ctx.connector(system).read_changes(
+                self.spec.entity, cursor, batch_size=self.spec.config.batch_size))
+            self._readers[system] = reader
+        return reader
 
     def observe_records(self, system: str, records: list[RemoteRecord]) -> RunCounts:
         """Observe records that arrived outside the change feed (webhooks, replays)."""
@@ -143,19 +156,12 @@ class PipelineRun:
         """The run's steps in order: (label, step); a step is repeated until done."""
         one_way = self.spec.config.direction == "one_way"
         for system in self.spec.read_from:
-            yield f"read {system}", lambda system=system: self._read_then_reconcile(
-                system, reconcile_now=one_way)
+            if one_way:      # each batch reconciled as read: memory and latency stay flat
+                yield f"sync {system}", lambda system=system: self.sync_step(system)
+            else:
+                yield f"read {system}", lambda system=system: self.observe_step(system)
         yield "reconcile", self.reconcile_step
         yield "resolutions", self.resolutions_step
-
-    def _read_then_reconcile(self, system: str, *, reconcile_now: bool) -> StepResult:
-        """One-way runs reconcile each batch as read, so memory and latency stay flat."""
-        result = self.observe_step(system)
-        if reconcile_now:
-            while not (step := self.reconcile_step()).done:
-                result.counts.add(step.counts)
-            result.counts.add(step.counts)
-        return result
 
 
 def run_pipeline(ctx: SyncContext, name: str, *, progress: Progress | None = None,

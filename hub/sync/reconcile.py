@@ -1,11 +1,16 @@
-"""Reconciling: merge pending changes, write each side, checkpoint the results.
+"""Reconciling: merge changes, write each side, checkpoint the results.
 
-For a batch of records with pending changes: merge them against the hub's golden
-record (``hub.sync.merge``), write what each side lacks through its connector
-(idempotent upserts), then commit in one transaction the new golden records, each
-side's snapshot and hash (for echo suppression), new links, parked conflicts, dead
-letters, and the removal of the pending rows. A crash before that commit leaves the
-pending rows in place, and the replay is harmless because writes are idempotent.
+For a batch of records with changes: merge them against the hub's golden record
+(``hub.sync.merge``), write what each side lacks through its connector (idempotent
+upserts), then commit in one transaction the new golden records, each side's
+snapshot and hash (for echo suppression), new links, parked conflicts, dead letters,
+and the removal of the pending rows. A crash before that commit leaves the pending
+rows in place, and the replay is harmless because writes are idempotent.
+
+A one-way run skips the pending rows (``reconcile_batch``): the batch just read is
+reconciled in memory and the source cursor commits in that same transaction, which
+is DESIGN.md's checkpoint exactly. A crash before it re-reads the batch; new records
+get the same derived hub ids again, and idempotent upserts make the replay harmless.
 """
 
 from __future__ import annotations
@@ -19,15 +24,21 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from connectors.base import OutboundRecord, WriteResult
+from connectors.base import OutboundRecord, RemoteRecord, WriteResult
 from hub.errors import TradeHubError
-from hub.store.tables import PendingChange
 from hub.sync import state
 from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts
 from hub.sync.merge import MergeResult, SideView, merge
 from hub.sync.normalize import content_hash, normalise
-from hub.sync.observe import describe_error
+from hub.sync.observe import (
+    Change,
+    Observation,
+    dead_letter_unmapped,
+    describe_error,
+    match,
+    save_pending,
+)
 from hub.sync.pipeline import DELETED_HASH, PipelineSpec, derived_key
 
 log = logging.getLogger(__name__)
@@ -38,7 +49,7 @@ class Plan:
     """What reconciling one record decided, and how its writes went."""
 
     hub_id: str
-    pending: dict[str, PendingChange]
+    pending: dict[str, Change]                               # system → its change
     remote_ids: dict[str, str]                               # system → remote id, if linked
     previous: dict[str, Any] | None = None                   # the golden record before
     merged: MergeResult | None = None
@@ -47,38 +58,68 @@ class Plan:
     failure: tuple[str, str, str] | None = None              # (system, code, message)
     retry_later: bool = False
     results: dict[str, WriteResult] = field(default_factory=dict)
+    fresh: bool = False                                      # nothing stored about it yet
 
 
 def reconcile(ctx: SyncContext, spec: PipelineSpec, hub_ids: Sequence[str]) -> RunCounts:
+    """Reconcile the stored pending changes of these records."""
     if not hub_ids:
         return RunCounts()
     with ctx.sessions() as session:
-        plans = _plan(session, spec, hub_ids)
+        changes: dict[str, dict[str, Change]] = defaultdict(dict)
+        for row in state.pending_rows(session, pipeline=spec.name, hub_ids=hub_ids):
+            changes[row.hub_id][row.system] = Change(
+                hub_id=row.hub_id, system=row.system, remote_id=row.remote_id,
+                natural_key=row.natural_key, data=row.data, raw=row.raw, deleted=row.deleted,
+                source_updated_at=row.source_updated_at, stored=True, persisted=True)
+        plans = _plan(session, spec, hub_ids, changes)
     _write(ctx, spec, plans)
     with ctx.sessions() as session, session.begin():
         return _checkpoint(session, spec, plans)
 
 
-def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str]) -> list[Plan]:
+def reconcile_batch(ctx: SyncContext, spec: PipelineSpec, system: str,
+                    observed: Sequence[Observation],
+                    failed: Sequence[tuple[RemoteRecord, Exception]],
+                    *, cursor: str | None) -> RunCounts:
+    """One-way: reconcile a batch as read, and commit it with the source cursor."""
+    counts = RunCounts(read=len(observed) + len(failed))
+    with ctx.sessions() as session:
+        matched = match(session, spec, system, observed, derived_ids=True)
+        plans = _plan(session, spec, list(matched.changes),
+                      {h: {system: c} for h, c in matched.changes.items()}, matched.fresh)
+    _write(ctx, spec, plans)
+    with ctx.sessions() as session, session.begin():
+        counts.dead_lettered += dead_letter_unmapped(session, spec, system, failed)
+        state.add_links(session, entity=spec.entity, system=system, pairs=matched.links)
+        counts.add(_checkpoint(session, spec, plans))
+        state.set_cursor(session, pipeline=spec.name, system=system, cursor=cursor)
+    counts.unchanged += matched.unchanged
+    return counts
+
+
+def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str],
+          changes: dict[str, dict[str, Change]],
+          fresh: set[str] | frozenset[str] = frozenset()) -> list[Plan]:
+    """Decide each record's merge; ``fresh`` hub ids need no look-ups (nothing stored)."""
     entity = spec.entity
-    pending: dict[str, dict[str, PendingChange]] = defaultdict(dict)
-    for row in state.pending_rows(session, pipeline=spec.name, hub_ids=hub_ids):
-        pending[row.hub_id][row.system] = row
-    golden = state.golden_for(session, entity=entity, hub_ids=hub_ids)
+    stored = [h for h in hub_ids if h not in fresh]
+    golden = state.golden_for(session, entity=entity, hub_ids=stored)
     sides = {s.system: state.side_states(session, entity=entity, system=s.system,
-                                         hub_ids=hub_ids) for s in spec.sides}
+                                         hub_ids=stored) for s in spec.sides}
     links = {s.system: state.remote_ids_for_hub(session, entity=entity, system=s.system,
-                                                hub_ids=hub_ids) for s in spec.sides}
+                                                hub_ids=stored) for s in spec.sides}
     projectors = {s.system: spec.projector(s.system) for s in spec.sides}
     forced: dict[str, dict[str, Any]] = defaultdict(dict)
-    for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=hub_ids):
-        forced[conflict.hub_id][conflict.field] = conflict.resolved_value
+    if stored:
+        for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=stored):
+            forced[conflict.hub_id][conflict.field] = conflict.resolved_value
 
     plans: list[Plan] = []
     for hub_id in hub_ids:
-        plan = Plan(hub_id=hub_id, pending=pending.get(hub_id, {}), previous=golden.get(hub_id),
+        plan = Plan(hub_id=hub_id, pending=changes.get(hub_id, {}), previous=golden.get(hub_id),
                     remote_ids={system: ids[hub_id] for system, ids in links.items()
-                                if hub_id in ids})
+                                if hub_id in ids}, fresh=hub_id in fresh)
         plans.append(plan)
         deleted = [row for row in plan.pending.values() if row.deleted]
         if deleted:
@@ -181,13 +222,15 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
     side_rows: dict[str, list[Any]] = defaultdict(list)
     new_links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     done: list[tuple[str, str]] = []
+    deferred: list[Change] = []
     resolved: list[str] = []
     outbox: list[dict[str, Any]] = []
     for plan in plans:
         if plan.retry_later:
-            counts.deferred += 1
+            counts.deferred += 1          # kept (or now stored) as pending for a later run
+            deferred.extend(c for c in plan.pending.values() if not c.persisted)
             continue
-        done.extend((plan.hub_id, system) for system in plan.pending)
+        done.extend((plan.hub_id, s) for s, change in plan.pending.items() if change.stored)
         if plan.failure is not None:
             _dead_letter(session, spec, plan)
             counts.dead_lettered += 1
@@ -230,16 +273,19 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
             snapshot = merged.snapshots[side.system]
             side_rows[side.system].append((plan.hub_id, content_hash(snapshot), snapshot,
                                            row.source_updated_at if row else None, written))
-        resolved.append(plan.hub_id)
+        if not plan.fresh:
+            resolved.append(plan.hub_id)
     state.save_golden(session, entity=entity, records=golden_rows)
     for system, rows in side_rows.items():
         state.save_side_states(session, entity=entity, system=system, states=rows)
     for system, pairs in new_links.items():
         state.add_links(session, entity=entity, system=system,
                         pairs=_unclaimed(session, spec, system, pairs))
-    for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=resolved):
-        conflict.status = "applied"
+    if resolved:
+        for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=resolved):
+            conflict.status = "applied"
     state.delete_pending(session, pipeline=spec.name, keys=done)
+    save_pending(session, spec, deferred)
     state.add_outbox(session, outbox)
     return counts
 

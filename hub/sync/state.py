@@ -180,12 +180,13 @@ def next_pending_hub_ids(session: Session, *, pipeline: str, limit: int) -> list
     return ordered
 
 
-def pending_rows(session: Session, *, pipeline: str,
-                 hub_ids: Sequence[str]) -> list[PendingChange]:
-    rows: list[PendingChange] = []
+def pending_rows(session: Session, *, pipeline: str, hub_ids: Sequence[str]) -> list[Any]:
+    """Pending changes as plain rows (columns of ``PendingChange``, no ORM identity)."""
+    table = PendingChange.__table__
+    rows: list[Any] = []
     for chunk in _chunks(list(hub_ids)):
-        rows.extend(session.scalars(select(PendingChange).where(
-            PendingChange.pipeline == pipeline, PendingChange.hub_id.in_(chunk))))
+        rows.extend(session.execute(select(table).where(
+            table.c.pipeline == pipeline, table.c.hub_id.in_(chunk))))
     return rows
 
 
