@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 from sqlalchemy import func, select
 
@@ -17,8 +19,10 @@ from fault_proxy import FaultProxy
 from hub.services import AppServer
 from hub.store.tables import Cursor, Link, PendingChange, SyncRun
 from hub.sync.config import HubConfig
+from hub.sync import reconcile
 from hub.sync.context import SyncContext
-from sync_support import Product, hub_config, sync, system
+from hub.sync.counts import RunCounts
+from sync_support import REPO, Product, hub_config, sync, system
 
 MakeContext = Callable[[HubConfig], SyncContext]
 
@@ -101,3 +105,47 @@ def test_sigkill_mid_run_then_restart_lands_every_record_once(
     assert (links, pending) == (total, 0)
     assert cursor is not None and cursor.cursor
     assert runs[-1] == "completed"
+
+
+def test_a_crash_before_the_checkpoint_creates_nothing_twice_even_without_natural_keys(
+        products: AppServer, crm: Product, erp: Product, make_context: MakeContext,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One-way batches are committed only after the target write: the replayed batch
+    must reach the same records, even when their keys are derived from the hub id."""
+    folder = tmp_path / "crm-mappings"
+    shutil.copytree(REPO / "mappings" / "builtin" / "crm", folder)
+    customer = folder / "customer.yaml"
+    text = customer.read_text(encoding="utf-8")
+    keyed = 'inbound: [{expr: "coalesce(value[0], value[1])"}]'
+    assert keyed in text
+    customer.write_text(text.replace(keyed, 'inbound: [{expr: "value[0]"}]'), encoding="utf-8")
+    load(crm, 30)
+    ctx = make_context(hub_config(products.url, {"customers": {
+        "entity": "customer", "source": "crm", "target": "erp", "batch_size": 10}},
+        crm=system("crm", products.url, folder)))
+    real_checkpoint = reconcile._checkpoint
+    calls: list[int] = []
+
+    def crash_on_second_batch(*args: object, **kwargs: object) -> RunCounts:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("killed after the target write, before the checkpoint")
+        return real_checkpoint(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reconcile, "_checkpoint", crash_on_second_batch)
+    with pytest.raises(RuntimeError, match="before the checkpoint"):
+        sync(ctx, "customers")
+    assert len(erp.all("customers")) == 20          # written, but the second not recorded
+
+    resumed = sync(ctx, "customers")
+
+    assert (resumed.counts.read, resumed.counts.dead_lettered) == (20, 0)
+    customers = erp.all("customers")
+    assert len(customers) == 30
+    numbers = {c["cust_no"] for c in customers}
+    assert len(numbers) == 30 and all(n.startswith("TH-") for n in numbers)
+    with ctx.sessions() as session:
+        links = session.scalar(select(func.count()).select_from(Link)
+                               .where(Link.system == "erp"))
+    assert links == 30
+    assert sync(ctx, "customers").counts.writes == 0
