@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 
 from fastapi import Request
+from sqlalchemy import Engine
 
 from hub.api.problems import NotConfigured, UnknownSystem
 from hub.api.settings import ApiSettings
@@ -36,6 +37,12 @@ class HubRuntime:
             raise NotConfigured("the hub has no usable hub.yaml; fix it and restart",
                                 detail=self.config_error)
         return self.ctx
+
+    def engine(self) -> Engine:
+        """The store's engine, for the hot path's Core statements."""
+        bind = self.context().sessions.kw.get("bind")
+        assert isinstance(bind, Engine), "the sync context's sessions need a bound engine"
+        return bind
 
     def require_system(self, system: str) -> SyncContext:
         ctx = self.context()

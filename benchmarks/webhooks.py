@@ -1,0 +1,447 @@
+"""Benchmark: the hub's webhook endpoint against a bare FastAPI endpoint, and
+change-to-ERP latency through webhooks alone.
+
+Everything runs on loopback, each server in its own process with the same uvicorn
+settings (one worker, ``--no-access-log``, ``--log-level warning``):
+
+  1. Throughput and latency at saturation: ``wrk`` (Debian's) posts pre-signed,
+     distinct events to ``POST /webhooks/shop`` on the hub (signature check, JSON,
+     connector parse, mapping check, dedupe insert, commit) and to a bare endpoint
+     that reads the body and answers 202. The hub runs without its background
+     workers here, so the figure is the endpoint's own.
+  2. Fixed rate: an open-loop generator sends 300 requests per second (latency is
+     measured from each request's *scheduled* time, so a stall is not hidden) to the
+     hub with its inbox worker on, applying every event to the built-in ERP as it
+     arrives, the way it runs in production.
+  3. Change to ERP: the shop emulator (a product using the generic webhook connector)
+     changes a customer; the time until the built-in ERP serves that change, through
+     shop webhook → hub inbox → inbox worker → ERP write.
+  4. ``--prefect``: with a real Prefect server, what a Prefect background task would
+     add (``task.delay()`` call time and delay → task start with a task worker) and
+     what the hub's chosen design costs (a standalone ``inbox-batch`` task run per
+     batch, recorded by a reporter thread after the event was applied).
+
+Run: ``.venv/bin/python benchmarks/webhooks.py [--duration 10] [--rate 300]
+[--rate-seconds 10] [--changes 40] [--prefect]``. Needs ``wrk`` (apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from fastapi import FastAPI, Request, Response
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from connectors.webhook.emulator import ShopEmulator  # noqa: E402
+from hub import signing  # noqa: E402
+from hub.services import AppServer, free_port  # noqa: E402
+
+SECRET = "bench-shop-secret-0123456789"
+ERP_SECRET = "bench-erp-secret-0123456789"
+TOKEN = "bench-builtin-token"
+UVICORN = ["--no-access-log", "--log-level", "warning", "--workers", "1"]
+
+
+# -- the servers ------------------------------------------------------------------------
+def bare_app() -> Any:
+    """The baseline: the same framework and server, no work but reading the body."""
+    app = FastAPI()
+
+    @app.post("/webhooks/{system}", status_code=202)
+    async def receive(system: str, request: Request) -> Response:
+        await request.body()
+        return Response(status_code=202)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def builtin_app() -> Any:
+    from hub.builtin.app import create_app
+
+    return create_app(os.environ["BENCH_BUILTIN_URL"], TOKEN)
+
+
+@contextmanager
+def serve(target: str, env: dict[str, str], log: Path, *, factory: bool = True
+          ) -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", *(["--factory"] if factory else []), target,
+               "--host", "127.0.0.1", "--port", str(port), "--app-dir", str(ROOT / "benchmarks"),
+               *UVICORN]
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT,
+                               stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"{target} exited; see {log}")
+            try:
+                if httpx.get(f"{url}/health" if "builtin" not in target else f"{url}/",
+                             timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{target} did not start; see {log}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def hub_yaml(folder: Path, erp_url: str, shop_url: str) -> Path:
+    config = {
+        "systems": {
+            "shop": {"connector": "webhook", "mappings": str(ROOT / "mappings" / "webhook"),
+                     "settings": {"base_url": shop_url, "secret": SECRET,
+                                  "entities": {"customer": {"path": "customers"}}}},
+            "erp": {"connector": "builtin",
+                    "mappings": str(ROOT / "mappings" / "builtin" / "erp"),
+                    "settings": {"base_url": erp_url, "app": "erp", "token": TOKEN,
+                                 "webhook_secret": ERP_SECRET}},
+        },
+        "pipelines": {"customers": {"entity": "customer", "source": "shop", "target": "erp"}},
+    }
+    path = folder / "hub.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def hub_env(folder: Path, hub_file: Path, *, workers: bool, name: str,
+            prefect_api: str | None = None) -> dict[str, str]:
+    env = {"TRADEHUB_HUB_FILE": str(hub_file),
+           "TRADEHUB_DATABASE_URL": f"sqlite:///{folder / f'{name}.db'}",
+           "TRADEHUB_API_RUN_WORKERS": str(workers).lower(),
+           "TRADEHUB_API_PREFECT_REPORTING": "auto" if prefect_api else "off",
+           "PREFECT_LOGGING_LEVEL": "WARNING"}
+    if prefect_api:
+        env["PREFECT_API_URL"] = prefect_api
+    return env
+
+
+# -- load -------------------------------------------------------------------------------
+def event_body(number: int, prefix: str) -> bytes:
+    record = {"id": f"{prefix}-{number}", "name": f"Importer {number}", "country": "DE",
+              "city": "Berlin", "currency": "EUR", "contact": "Anna Licht",
+              "email": f"buyer{number}@example.com"}
+    return json.dumps({"event_id": f"{prefix}-evt-{number}", "entity": "customer",
+                       "op": "upsert", "record": record}).encode()
+
+
+def signed_headers(body: bytes, event_id: str) -> dict[str, str]:
+    return {"Content-Type": "application/json", **signing.sign(SECRET, body, event_id=event_id)}
+
+
+def wrk_script(path: Path, count: int, prefix: str, threads: int) -> None:
+    """Pre-signed distinct raw requests in a data file; each wrk thread walks its stride.
+
+    (Lua refuses a chunk with more than 65,536 constants, so the requests are read from
+    a file at ``init`` rather than written into the script.)
+    """
+    data = path.with_suffix(".requests")
+    with data.open("wb") as out:
+        for i in range(count):
+            body = event_body(i, prefix)
+            headers = signed_headers(body, f"{prefix}-evt-{i}")
+            head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            out.write(f"POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+                      f"Content-Length: {len(body)}\r\n\r\n".encode() + body + b"\0")
+    path.write_text(f"""
+local r = {{}}
+local n = 0
+local step = {threads}
+local created = 0
+function setup(thread) created = created + 1; thread:set("tid", created) end
+function init(args)
+  local f = assert(io.open("{data}", "rb")); local all = f:read("*a"); f:close()
+  local from = 1
+  while true do
+    local at = string.find(all, "\\0", from, true)
+    if not at then break end
+    r[#r + 1] = string.sub(all, from, at - 1)
+    from = at + 1
+  end
+  n = tid - step
+end
+function request() n = n + step; if n > #r then n = tid end; return r[n] end
+""")
+
+
+def run_wrk(url: str, script: Path, seconds: int, *, threads: int = 2,
+            connections: int = 16) -> dict[str, float]:
+    run = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d",
+                          f"{seconds}s", "--latency", "-s", str(script), url],
+                         capture_output=True, text=True, check=True)
+    if run.stderr.strip():
+        raise SystemExit(f"wrk: {run.stderr.strip()[:500]}")
+    out = run.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    result = {"rps": rps}
+    for pct in ("50", "99"):
+        match = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out)
+        if match:
+            value, unit = float(match.group(1)), match.group(2)
+            result[f"p{pct}_ms"] = value / 1000 if unit == "us" else value * (
+                1000 if unit == "s" else 1)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non_2xx"] = float(non2xx.group(1)) if non2xx else 0.0
+    total = re.search(r"(\d+) requests in", out)
+    result["requests"] = float(total.group(1)) if total else 0.0
+    return result
+
+
+def fixed_rate(url: str, rate: int, seconds: float, prefix: str,
+               threads: int = 12) -> list[float]:
+    """Open loop: request i is due at start + i/rate; latency counts from that moment."""
+    total = int(rate * seconds)
+    prepared = []
+    for i in range(total):
+        body = event_body(i, prefix)
+        prepared.append((body, signed_headers(body, f"{prefix}-evt-{i}")))
+    latencies: list[float] = []
+    failures: list[int] = []
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.5
+
+    def worker(offset: int) -> None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for i in range(offset, total, threads):
+                due = start + i / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                body, headers = prepared[i]
+                response = client.post("/webhooks/shop", content=body, headers=headers)
+                elapsed = time.perf_counter() - due
+                with lock:
+                    latencies.append(elapsed * 1000)
+                    if response.status_code != 202:
+                        failures.append(response.status_code)
+
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    if failures:
+        print(f"  !! {len(failures)} requests not answered 202: {sorted(set(failures))}")
+    return latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+# -- change to ERP ----------------------------------------------------------------------
+def change_to_erp(shop: ShopEmulator, erp_url: str, count: int) -> list[float]:
+    timings: list[float] = []
+    with httpx.Client(base_url=f"{erp_url}/erp", timeout=10,
+                      headers={"Authorization": f"Bearer {TOKEN}"}) as erp:
+        for i in range(count):
+            number = f"CH-{i % max(1, count // 2)}"       # first creates, then updates
+            city = f"City {i}"
+            started = time.perf_counter()
+            shop.change("customers", {"id": number, "name": f"Changed {number}",
+                                      "country": "DE", "city": city, "currency": "EUR"})
+            deadline = started + 10
+            while time.perf_counter() < deadline:
+                found = erp.get(f"/customers/by-key/{number}")
+                if found.status_code == 200 and found.json().get("city") == city:
+                    timings.append((time.perf_counter() - started) * 1000)
+                    break
+                time.sleep(0.003)
+            else:
+                print(f"  !! change {i} did not reach the ERP within 10 s")
+            time.sleep(0.05)
+    return timings
+
+
+# -- Prefect ----------------------------------------------------------------------------
+PROBE = '''
+import time
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+@task(name="bench-background", cache_policy=NO_CACHE, persist_result=False)
+def probe(sent_at: float, out: str) -> None:
+    with open(out, "a") as f:
+        f.write(f"{time.time() - sent_at}\\n")
+'''
+
+
+def prefect_figures(folder: Path, api_url: str, samples: int = 20) -> dict[str, float]:
+    (folder / "bench_probe.py").write_text(PROBE)
+    out = folder / "lags.txt"
+    env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_LOGGING_LEVEL": "WARNING",
+           "PYTHONPATH": str(folder)}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from prefect.task_worker import serve; "
+                               "from bench_probe import probe; serve(probe)"],
+        env=env, cwd=folder, stdout=(folder / "task-worker.log").open("ab"),
+        stderr=subprocess.STDOUT)
+    measure = f'''
+import json, statistics, sys, time
+sys.path.insert(0, {str(folder)!r})
+from bench_probe import probe
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+@task(name="bench-standalone", cache_policy=NO_CACHE, persist_result=False)
+def standalone(i: int) -> int:
+    return i
+standalone(0)
+runs = []
+for i in range({samples}):
+    t = time.perf_counter(); standalone(i); runs.append(time.perf_counter() - t)
+calls = []
+time.sleep(3)
+for i in range({samples}):
+    t = time.perf_counter(); probe.delay(time.time(), {str(out)!r}); calls.append(time.perf_counter() - t)
+    time.sleep(0.3)
+print(json.dumps({{"standalone": runs, "delay_call": calls}}))
+'''
+    try:
+        time.sleep(5)
+        result = subprocess.run([sys.executable, "-c", measure], env=env, capture_output=True,
+                                text=True, timeout=300)
+        data = json.loads(result.stdout.strip().splitlines()[-1])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if out.exists() and len(out.read_text().split()) >= samples:
+                break
+            time.sleep(0.5)
+        lags = [float(x) * 1000 for x in out.read_text().split()] if out.exists() else []
+    finally:
+        worker.terminate()
+        worker.wait(20)
+    ms = [x * 1000 for x in data["standalone"]]
+    calls = [x * 1000 for x in data["delay_call"]]
+    return {"standalone_p50": statistics.median(ms), "standalone_p90": pct(ms, 90),
+            "delay_call_p50": statistics.median(calls), "delay_call_p90": pct(calls, 90),
+            "delay_to_start_p50": statistics.median(lags) if lags else float("nan"),
+            "delay_to_start_p90": pct(lags, 90) if lags else float("nan"),
+            "delay_samples": float(len(lags))}
+
+
+# -- main -------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="wrk seconds per endpoint")
+    parser.add_argument("--rate", type=int, default=300)
+    parser.add_argument("--rate-seconds", type=float, default=10)
+    parser.add_argument("--changes", type=int, default=40)
+    parser.add_argument("--prefect", action="store_true",
+                        help="also measure Prefect background tasks (starts a server)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    folder = Path(tempfile.mkdtemp(prefix="tradehub-bench-"))
+    logs = folder / "servers.log"
+    print(f"work folder: {folder}  (cores: {os.cpu_count()}, load: {os.getloadavg()[0]:.1f})")
+    shop = ShopEmulator(secret=SECRET)
+    with ExitStack() as stack:
+        shop_server = AppServer(shop.app)
+        stack.enter_context(shop_server)
+        erp_url = stack.enter_context(serve(
+            "webhooks:builtin_app", {"BENCH_BUILTIN_URL": f"sqlite:///{folder / 'erp.db'}"},
+            logs))
+        hub_file = hub_yaml(folder, erp_url, shop_server.url)
+
+        # 1. saturation, endpoint only
+        count = 60_000
+        script_hub = folder / "hub.lua"
+        wrk_script(script_hub, count, "sat", threads=2)
+        with serve("hub.api.app:create_app", hub_env(folder, hub_file, workers=False,
+                                                      name="saturation"), logs) as url:
+            run_wrk(url, script_hub, 2)                                   # warm-up
+            hub_sat = run_wrk(url, script_hub, args.duration)
+        with serve("webhooks:bare_app", {}, logs) as url:
+            run_wrk(url, script_hub, 2)
+            bare_sat = run_wrk(url, script_hub, args.duration)
+        if hub_sat["requests"] + 2 * hub_sat["rps"] > count:
+            print("  note: the hub run wrapped around its pre-signed events (some duplicates)")
+
+        # 2 and 3: the hub with its workers, the ERP behind it
+        with serve("hub.api.app:create_app", hub_env(folder, hub_file, workers=True,
+                                                      name="live"), logs) as hub_url:
+            shop.hub_url = hub_url
+            fixed_rate(hub_url, args.rate, 2, "warm")
+            latencies = fixed_rate(hub_url, args.rate, args.rate_seconds, "rate")
+            time.sleep(2)
+            changes = change_to_erp(shop, erp_url, args.changes)
+        prefect: dict[str, float] | None = None
+        changes_reported: list[float] = []
+        if args.prefect:
+            from hub.services import PrefectServer
+
+            server = PrefectServer(folder / "prefect").start()
+            stack.callback(server.stop)
+            prefect = prefect_figures(folder, server.api_url)
+            with serve("hub.api.app:create_app", hub_env(folder, hub_file, workers=True,
+                                                          name="reported",
+                                                          prefect_api=server.api_url),
+                       logs) as hub_url:
+                shop.hub_url = hub_url
+                changes_reported = change_to_erp(shop, erp_url, args.changes)
+        shop.close()
+
+    print()
+    print(f"POST /webhooks/shop at saturation (wrk -t2 -c16, {args.duration} s, loopback, "
+          "1 uvicorn worker each)")
+    for name, r in (("bare FastAPI 202", bare_sat), ("hub webhook", hub_sat)):
+        print(f"  {name:<18} {r['rps']:8.0f} req/s   p50 {r.get('p50_ms', 0):6.2f} ms   "
+              f"p99 {r.get('p99_ms', 0):6.2f} ms   non-2xx {r['non_2xx']:.0f}")
+    ratio = hub_sat["rps"] / bare_sat["rps"]
+    print(f"  hub / bare throughput: {ratio:.2f}x  (target >= 0.5x)")
+    print(f"\nFixed rate {args.rate} req/s for {args.rate_seconds:.0f} s, inbox worker applying "
+          "every event to the built-in ERP meanwhile")
+    print(f"  n={len(latencies)}  p50 {pct(latencies, 50):.2f} ms  p90 {pct(latencies, 90):.2f} ms"
+          f"  p99 {pct(latencies, 99):.2f} ms  max {max(latencies):.2f} ms  (target p99 < 25 ms)")
+    print(f"\nChange in the shop -> record in the built-in ERP (webhooks only), n={len(changes)}")
+    if changes:
+        print(f"  p50 {statistics.median(changes):.0f} ms  p90 {pct(changes, 90):.0f} ms  "
+              f"max {max(changes):.0f} ms  (target p50 < 1000 ms)")
+    if prefect is not None:
+        print("\nPrefect (real server on loopback)")
+        print(f"  background task: .delay() call p50 {prefect['delay_call_p50']:.0f} ms "
+              f"(p90 {prefect['delay_call_p90']:.0f}); delay -> task start p50 "
+              f"{prefect['delay_to_start_p50']:.0f} ms (p90 {prefect['delay_to_start_p90']:.0f}, "
+              f"n={prefect['delay_samples']:.0f})")
+        print(f"  standalone task run (the hub's inbox-batch report, off the event path): "
+              f"p50 {prefect['standalone_p50']:.0f} ms (p90 {prefect['standalone_p90']:.0f})")
+        if changes_reported:
+            print(f"  change -> ERP with Prefect reporting on: p50 "
+                  f"{statistics.median(changes_reported):.0f} ms  p90 "
+                  f"{pct(changes_reported, 90):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
