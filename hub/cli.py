@@ -79,11 +79,14 @@ def sync(
 def up(
     serve: bool = typer.Option(True, "--serve/--no-serve",
                                help="Keep serving the pipeline deployments until Ctrl-C."),
+    prefect_port: int = typer.Option(4200, help="Port of the local Prefect server."),
+    builtin_port: int = typer.Option(8100, help="Port of the reference CRM/ERP/OA."),
 ) -> None:
     """Start Prefect, the reference systems, the hub API and the scheduled pipelines."""
     from hub.launch import up as launch_up
 
-    launch_up(serve=serve, echo=typer.echo)
+    launch_up(serve=serve, echo=typer.echo, prefect_port=prefect_port,
+              builtin_port=builtin_port)
 
 
 @app.command()

@@ -111,9 +111,11 @@ def run_every_pipeline(hub_file: Path, echo: Echo) -> None:
              f"conflicts {counts.conflicts}  dead-lettered {counts.dead_lettered}")
 
 
-def up(*, serve: bool = True, echo: Echo) -> None:
+def up(*, serve: bool = True, echo: Echo, prefect_port: int = 4200,
+       builtin_port: int = 8100) -> None:
     settings = get_settings()
-    with running_stack(settings, echo=echo) as stack:
+    with running_stack(settings, echo=echo, prefect_port=prefect_port,
+                       builtin_port=builtin_port) as stack:
         print_urls(stack, echo)
         if serve:
             serve_pipelines(settings.hub_file, echo)

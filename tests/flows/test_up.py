@@ -1,0 +1,72 @@
+"""`tradehub up` end to end: a real Prefect server, and a scheduled run that happens.
+
+PREFECT.md: the newest releases of Prefect's dependencies broke its scheduler once
+(ad-hoc runs still worked), so this test watches a *scheduled* run complete.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from hub.services import free_port
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_up_serves_pipelines_whose_schedules_produce_completed_runs(tmp_path: Path) -> None:
+    config = {"systems": {app: {"connector": "builtin",
+                                "mappings": str(ROOT / "mappings/builtin" / app),
+                                "settings": {"base_url": "${TRADEHUB_BUILTIN_URL}", "app": app,
+                                             "token": "up-test-token"}}
+                          for app in ("crm", "erp")},
+              "pipelines": {"customers": {"entity": "customer", "source": "crm",
+                                          "target": "erp", "schedule": {"interval_seconds": 5}}}}
+    (tmp_path / "hub.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    prefect_port, builtin_port, hub_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "TRADEHUB_DATA_DIR": str(tmp_path / "data"),
+           "TRADEHUB_HUB_FILE": str(tmp_path / "hub.yaml"), "TRADEHUB_PORT": str(hub_port),
+           "TRADEHUB_BUILTIN_TOKEN": "up-test-token", "PYTHONUNBUFFERED": "1"}
+    env.pop("PREFECT_API_URL", None)
+    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "up", "--prefect-port", str(prefect_port),
+         "--builtin-port", str(builtin_port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
+    api = f"http://127.0.0.1:{prefect_port}/api"
+    completed: list[dict] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not completed:
+            assert process.poll() is None, (tmp_path / "up.log").read_text()[-3000:]
+            time.sleep(2)
+            try:
+                runs = httpx.post(f"{api}/flow_runs/filter", timeout=5, json={
+                    "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}).json()
+            except httpx.HTTPError:
+                continue
+            completed = [run for run in runs if run.get("deployment_id")]
+        assert completed, (tmp_path / "up.log").read_text()[-3000:]
+        deployment = httpx.get(f"{api}/deployments/{completed[0]['deployment_id']}",
+                               timeout=5).json()
+        assert deployment["name"] == "sync-customers"
+        assert "pipeline:customers" in completed[0]["tags"]
+        health = httpx.get(f"http://127.0.0.1:{hub_port}/health", timeout=60)
+        assert health.json()["status"] == "ok"
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+        log.close()
