@@ -64,6 +64,7 @@ def create_app(ctx: SyncContext | None = None, *, settings: Settings | None = No
                 inbox.stop()
             if delivery is not None:
                 delivery.stop()
+            runtime.close()
 
     app = FastAPI(title="TradeHub", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from sqlalchemy import Engine
 
+from hub.api.inbox import InboxWriter
 from hub.api.problems import NotConfigured, UnknownSystem
 from hub.api.settings import ApiSettings
 from hub.config import Settings
@@ -31,6 +32,7 @@ class HubRuntime:
     config_error: str | None = None
     inbox_wakeup: threading.Event = field(default_factory=threading.Event)
     outbox_wakeup: threading.Event = field(default_factory=threading.Event)
+    _inbox: InboxWriter | None = field(default=None, init=False, repr=False)
 
     def context(self) -> SyncContext:
         if self.ctx is None:
@@ -38,11 +40,17 @@ class HubRuntime:
                                 detail=self.config_error)
         return self.ctx
 
-    def engine(self) -> Engine:
-        """The store's engine, for the hot path's Core statements."""
-        bind = self.context().sessions.kw.get("bind")
-        assert isinstance(bind, Engine), "the sync context's sessions need a bound engine"
-        return bind
+    def inbox(self) -> InboxWriter:
+        """The one writer of inbox rows for this app (built on first use)."""
+        if self._inbox is None:
+            bind = self.context().sessions.kw.get("bind")
+            assert isinstance(bind, Engine), "the sync context's sessions need a bound engine"
+            self._inbox = InboxWriter(bind)
+        return self._inbox
+
+    def close(self) -> None:
+        if self._inbox is not None:
+            self._inbox.close()
 
     def require_system(self, system: str) -> SyncContext:
         ctx = self.context()
@@ -65,7 +73,7 @@ def build_runtime(settings: Settings, api: ApiSettings, ctx: SyncContext | None)
         return HubRuntime(settings=settings, api=api, ctx=None, config_error=str(exc))
 
 
-def get_runtime(request: Request) -> HubRuntime:
+async def get_runtime(request: Request) -> HubRuntime:
     runtime = request.app.state.hub
     assert isinstance(runtime, HubRuntime)
     return runtime

@@ -23,7 +23,7 @@ from hub.api.runtime import HubRuntime, get_runtime
 bearer = HTTPBearer(auto_error=False, description="TRADEHUB_ADMIN_TOKEN")
 
 
-def require_admin(
+async def require_admin(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     runtime: Annotated[HubRuntime, Depends(get_runtime)],
 ) -> None:

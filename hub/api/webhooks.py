@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.base import ChangeEvent, Connector
-from hub.api.inbox import storable_headers, store_events
+from hub.api.inbox import storable_headers
 from hub.api.problems import (
     Forbidden,
     InvalidSignature,
@@ -159,9 +159,8 @@ def accept(runtime: HubRuntime, system: str, headers: dict[str, str],
     check_json(body)
     events = parse(connector, system, headers, body)
     check_mapping(ctx, system, events)
-    new = store_events(runtime.engine(), system=system,
-                       event_ids=[e.event_id for e in events],
-                       headers=storable_headers(headers), body=body)
+    new = runtime.inbox().store(system=system, event_ids=[e.event_id for e in events],
+                                headers=storable_headers(headers), body=body)
     if new:
         runtime.inbox_wakeup.set()
     items = [AcceptedEvent(event_id=e.event_id, entity=e.entity, remote_id=e.remote_id,
