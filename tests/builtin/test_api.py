@@ -137,3 +137,49 @@ def test_each_product_publishes_its_openapi_document(client: TestClient) -> None
         document = client.get(f"/{app}/openapi.json").json()
         assert f"/changes" in document["paths"]
     assert "/sales-orders/batch-upsert" in client.get("/erp/openapi.json").json()["paths"]
+
+
+def test_ids_offsets_and_cursors_beyond_the_database_integers_are_422(
+        client: TestClient) -> None:
+    """They used to reach the driver and overflow there: a 500 on both backends."""
+    too_big = client.get(f"/erp/customers/{2**31}")
+    assert too_big.status_code == 422
+    assert too_big.json() == {"error": "validation_error", "message": "the request is invalid",
+                              "fields": [{"loc": "path.record_id", "message":
+                                          "Input should be less than or equal to 2147483647"}]}
+    assert client.delete("/oa/approvals/0").json()["fields"] == [
+        {"loc": "path.record_id", "message": "Input should be greater than or equal to 1"}]
+    assert client.get("/crm/customers", params={"offset": 2**40}).json()["fields"] == [
+        {"loc": "query.offset", "message": "Input should be less than or equal to 2147483647"}]
+    for cursor in (str(2**63), "\u00b2"):  # beyond BIGINT; a digit int() refuses
+        response = client.get("/erp/changes", params={"since": cursor})
+        assert response.status_code == 422
+        assert response.json()["message"].startswith(f"since: '{cursor}' is not a cursor")
+
+
+def test_text_with_nul_finds_nothing_and_is_refused_where_it_would_be_stored(
+        client: TestClient) -> None:
+    """PostgreSQL refuses NUL in text parameters (it was a 500 there, and stored on
+    SQLite): lookups find nothing, writes are refused naming the field."""
+    client.post("/crm/customers", json=ACCOUNT)
+    response = client.get("/crm/customers/by-key/ACC-1%00")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found",
+                               "message": "customers 'ACC-1\x00' does not exist"}
+    assert client.get("/crm/customers", params={"account_code": "ACC-1\x00"}).json() == {
+        "items": [], "total": 0, "next_offset": None}
+    assert client.get("/crm/customers", params={"erp_cust_no": "\x00"}).json()["total"] == 0
+
+    lead = client.post("/crm/leads", json={"lead_ref": "L-1", "source": "whatsapp",
+                                          "whatsapp_id": "+49151\x00"})
+    assert lead.status_code == 422
+    assert lead.json()["fields"] == [{"loc": "body.whatsapp_id", "message":
+                                      "String should match pattern '^[^\\x00-\\x1f]*$'"}]
+    secret = client.post("/crm/webhook-subscriptions",
+                         json={"url": "http://127.0.0.1:9/hook", "secret": "whsec-\x00-1"})
+    assert secret.json()["fields"] == [{"loc": "body.secret", "message":
+                                        "String should match pattern '^[^\\x00]*$'"}]
+    batch = client.post("/crm/customers/batch-upsert", json={"items": [
+        {**ACCOUNT, "account_code": "ACC-\x00"}]}).json()
+    assert [(r["key"], r["outcome"]) for r in batch["results"]] == [("ACC-\x00", "error")]
+    assert batch["results"][0]["error"].startswith("account_code: String should match pattern")

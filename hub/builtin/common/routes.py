@@ -79,7 +79,8 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
 
     @router.get(path, tags=[tag], summary=f"List {resource.name}",
                 name=f"list_{resource.name}")
-    def list_records(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_ID),
+    def list_records(limit: int = Query(100, ge=1, le=1000),
+                     offset: int = Query(0, ge=0, le=MAX_ID),
                      key: str | None = Query(None, alias=resource.key_param,
                                              description="Natural key"),
                      ref: str | None = Query(None, alias=resource.ref_field or "ref"),
@@ -133,7 +134,8 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
         return JSONResponse(body, status_code=201)
 
     @router.put(path + "/{record_id}", tags=[tag], name=f"replace_{resource.name}")
-    def replace(record_id: RecordId, item: model = Body()) -> dict[str, Any]:  # type: ignore[valid-type]
+    def replace(record_id: RecordId,
+                item: model = Body()) -> dict[str, Any]:  # type: ignore[valid-type]
         with product.writing() as writer:
             row = writer.by_id(resource, record_id)
             key = resource.key_of(item.model_dump())
