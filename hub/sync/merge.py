@@ -82,6 +82,57 @@ def merge(golden: Json | None, sides: list[SideView], policy: Policy,
 
     ``forced`` carries values a person chose to resolve parked conflicts.
     """
+    if golden is None and not forced:
+        first = _first_sight(sides, policy)
+        if first is not None:
+            return first
+    return _merge_fields(golden, sides, policy, forced)
+
+
+def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
+    """The hot case of a first sync: one side shows a record no other side holds yet.
+
+    Nothing to diff against, so no conflicts: the owned fields of what was seen become
+    the golden record, and every other side gets all it takes. Gives what
+    ``_merge_fields`` gives (tests hold the two to that), with none of its bookkeeping;
+    returns None for any other case.
+    """
+    seen = [side for side in sides if side.observed is not None]
+    if len(seen) != 1 or seen[0].snapshot is not None:
+        return None
+    [source] = seen
+    others = [side for side in sides if side is not source]
+    if any(side.linked or side.snapshot is not None for side in others):
+        return None
+    observed = source.observed
+    assert observed is not None
+    owners, system = policy.owners, source.system
+    new = {name: value for name, value in observed.items()
+           if owners.get(name, system) == system}
+    writes: dict[str, frozenset[str]] = {}
+    snapshots: dict[str, Json] = {}
+    for side in sides:
+        if side is source:
+            expected = _expected(side, new) if side.writes else new
+            to_write = frozenset(name for name in side.writes if name in new and observed.get(
+                name, _MISSING) != expected.get(name, new[name]))
+            after = dict(observed)
+        else:
+            to_write = frozenset(name for name in side.writes if name in new)
+            after = {}
+        if to_write and side.writes & side.reads:
+            if side is not source:
+                expected = _expected(side, new)
+            for name in side.writes & side.reads:
+                if name in new:
+                    after[name] = expected.get(name, new[name])
+        writes[side.system] = to_write
+        snapshots[side.system] = after
+    return MergeResult(golden=new, writes=writes, snapshots=snapshots)
+
+
+def _merge_fields(golden: Json | None, sides: list[SideView], policy: Policy,
+                  forced: dict[str, Any] | None) -> MergeResult:
     base = dict(golden or {})
     new = dict(base)
     conflicts: list[FieldConflict] = []
@@ -102,6 +153,8 @@ def merge(golden: Json | None, sides: list[SideView], policy: Policy,
         if owner is not None:
             if owner in by_side:
                 new[name] = by_side[owner]
+            elif name not in base:          # first sight: nothing of the owner's to protect
+                new[name] = next(iter(by_side.values()))
             continue  # a non-owner's change is not taken; the owner's value is restored
         if len(by_side) == 1 or len({_freeze(v) for v in by_side.values()}) == 1:
             new[name] = next(iter(by_side.values()))

@@ -3,21 +3,30 @@
 Two systems may say ``1000.5`` and ``1000.50``, or ``+08:00`` and ``Z`` for the same
 instant; the hub compares, hashes and stores the normalised form, so echo
 suppression and field diffs are not fooled by notation.
+
+The sync runs this for every record it reads, so ``canonical_json`` lets pydantic's
+own JSON-mode dump (compiled code) produce every field whose JSON form already is
+the normalised form (strings, numbers, booleans, lists and models of those) and
+normalises only the rest (amounts, times, sets) in Python.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import types
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import orjson
 from pydantic import BaseModel
 
 JsonValue = Any
 CanonicalJson = dict[str, JsonValue]
+BOOKKEEPING = frozenset({"hub_id", "updated_at"})
 
 
 def normalise(value: Any) -> JsonValue:
@@ -46,12 +55,73 @@ def normalise(value: Any) -> JsonValue:
 
 def canonical_json(record: BaseModel, fields: frozenset[str] | None = None) -> CanonicalJson:
     """The record's fields (all, or ``fields``) in normalised JSON, hub bookkeeping left out."""
-    data = record.model_dump(exclude={"hub_id", "updated_at"})
-    if fields is not None:
-        data = {k: v for k, v in data.items() if k in fields}
-    return normalise(data)  # type: ignore[no-any-return]
+    split = _split(type(record), fields)
+    if split is None:
+        data = record.model_dump(exclude=set(BOOKKEEPING))
+        if fields is not None:
+            data = {k: v for k, v in data.items() if k in fields}
+        return normalise(data)  # type: ignore[no-any-return]
+    order, plain, other = split
+    data = record.model_dump(mode="json", include=plain) if plain else {}
+    for name in other:
+        data[name] = normalise(getattr(record, name))
+    return {name: data[name] for name in order}
 
 
 def content_hash(data: CanonicalJson) -> str:
-    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(encoded.encode(), digest_size=20).hexdigest()
+    """A digest of normalised JSON; the same bytes as ``json.dumps(sort_keys=True,
+    ensure_ascii=False, separators=(",", ":"))``, which orjson writes much faster."""
+    try:
+        encoded = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:           # e.g. an integer beyond 64 bits
+        encoded = json.dumps(data, sort_keys=True, ensure_ascii=False,
+                             separators=(",", ":")).encode()
+    return hashlib.blake2b(encoded, digest_size=20).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _split(model: type[BaseModel], fields: frozenset[str] | None
+           ) -> tuple[tuple[str, ...], set[str], tuple[str, ...]] | None:
+    """(field order, fields pydantic dumps in normalised form, fields to normalise);
+    None for a model whose dump may hold more than its declared fields."""
+    if not _plain_model(model, allow_extra=False):
+        return None
+    order = tuple(name for name, info in model.model_fields.items()
+                  if name not in BOOKKEEPING and not info.exclude
+                  and (fields is None or name in fields))
+    plain = {name for name in order if _plain(model.model_fields[name].annotation)}
+    return order, plain, tuple(name for name in order if name not in plain)
+
+
+def _plain_model(model: type[BaseModel], *, allow_extra: bool = True) -> bool:
+    """A model whose JSON dump is its declared fields, unchanged by serializers."""
+    decorators = model.__pydantic_decorators__
+    return (not decorators.field_serializers and not decorators.model_serializers
+            and not model.model_computed_fields
+            and (allow_extra or model.model_config.get("extra") != "allow"))
+
+
+_PLAIN_TYPES = (str, int, bool, type(None))
+
+
+def _plain(annotation: Any, seen: frozenset[type] = frozenset()) -> bool:
+    """Whether pydantic's JSON-mode dump of a value of this type is already normalised."""
+    if annotation in _PLAIN_TYPES:
+        return True
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Literal:
+        return all(isinstance(arg, _PLAIN_TYPES) for arg in args)
+    if origin is Annotated:
+        return _plain(args[0], seen)
+    if origin in (Union, types.UnionType, list):
+        return all(_plain(arg, seen) for arg in args)
+    if origin is dict:
+        return len(args) == 2 and args[0] is str and _plain(args[1], seen)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False                     # a recursive model: normalise it in Python
+        return (_plain_model(annotation, allow_extra=False)
+                and all(_plain(f.annotation, seen | {annotation})
+                        for f in annotation.model_fields.values()))
+    return False

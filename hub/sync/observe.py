@@ -64,6 +64,7 @@ class Change:
     """A pending row exists for this record and side: deleted once this is reconciled."""
     persisted: bool = False
     """This change is what that row holds (else a deferred change must be saved)."""
+    digest: str | None = None                        # content_hash(data), when known
 
 
 @dataclass
@@ -161,7 +162,7 @@ def match(session: Session, spec: PipelineSpec, system: str,
             hub_id=hub_id, system=system, remote_id=record.remote_id,
             natural_key=observation.key, data=observation.data, raw=record.data,
             deleted=observation.deleted, source_updated_at=record.updated_at,
-            stored=hub_id in pending_at)
+            stored=hub_id in pending_at, digest=observation.digest)
     return matched
 
 

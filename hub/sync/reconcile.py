@@ -271,7 +271,9 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
             if (row is None and not written) or side.system not in spec.read_from:
                 continue                  # a side never read needs no echo bookkeeping
             snapshot = merged.snapshots[side.system]
-            side_rows[side.system].append((plan.hub_id, content_hash(snapshot), snapshot,
+            digest = (row.digest if row is not None and row.digest and snapshot == row.data
+                      else content_hash(snapshot))
+            side_rows[side.system].append((plan.hub_id, digest, snapshot,
                                            row.source_updated_at if row else None, written))
         if not plan.fresh:
             resolved.append(plan.hub_id)

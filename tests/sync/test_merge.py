@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hub.sync.merge import Policy, SideView, merge
 
 FIELDS = frozenset({"name", "city", "credit_limit"})
@@ -102,3 +105,48 @@ def test_a_new_record_is_created_with_every_writable_field() -> None:
     result = merge(None, [crm, erp], policy())
     assert result.writes["erp"] == {"name", "city"}
     assert result.golden == {"name": "Neu GmbH", "city": "Köln", "credit_limit": None}
+
+
+NAMES = ["name", "city", "credit_limit", "tags", "status"]
+
+
+def _project_upper(golden: dict) -> dict:
+    """A side that stores names in capitals and drops tags."""
+    return {k: (v.upper() if isinstance(v, str) else v) for k, v in golden.items()
+            if k != "tags"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(observed=st.dictionaries(st.sampled_from(NAMES), st.sampled_from(["a", "B", "1", None]),
+                                min_size=1),
+       source_writes=st.sets(st.sampled_from(NAMES)), target_writes=st.sets(st.sampled_from(NAMES)),
+       target_reads=st.sets(st.sampled_from(NAMES)),
+       owners=st.dictionaries(st.sampled_from(NAMES), st.sampled_from(["crm", "erp"])),
+       projected=st.booleans(), source_first=st.booleans())
+def test_the_first_sight_shortcut_decides_exactly_what_the_full_merge_decides(
+        observed: dict, source_writes: set, target_writes: set, target_reads: set,
+        owners: dict, projected: bool, source_first: bool) -> None:
+    from hub.sync.merge import _first_sight, _merge_fields
+
+    project = _project_upper if projected else None
+    source = SideView(system="crm", reads=frozenset(observed), writes=frozenset(source_writes),
+                      snapshot=None, observed=observed, linked=True, project=project)
+    target = SideView(system="erp", reads=frozenset(target_reads),
+                      writes=frozenset(target_writes), snapshot=None, linked=False,
+                      project=project)
+    sides = [source, target] if source_first else [target, source]
+    rules = Policy(master="crm", owners=owners, conflict="owner_wins")
+    quick = _first_sight(sides, rules)
+    assert quick is not None
+    assert quick == _merge_fields(None, sides, rules, None)
+    assert merge(None, sides, rules) == quick
+
+
+def test_the_first_sight_shortcut_stands_aside_when_another_side_holds_the_record() -> None:
+    from hub.sync.merge import _first_sight
+
+    rules = policy()
+    assert _first_sight([side("crm", {"city": "Hamburg"}, snapshot={}), side("erp")],
+                        rules) is None
+    assert _first_sight([SideView(system="crm", reads=FIELDS, writes=FIELDS, snapshot=None,
+                                  observed=dict(GOLDEN)), side("erp")], rules) is None
