@@ -92,8 +92,7 @@ def merge(golden: Json | None, sides: list[SideView], policy: Policy,
 def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
     """The hot case of a first sync: one side shows a record no other side holds yet.
 
-    Nothing to diff against, so no conflicts: the owned fields of what was seen become
-    the golden record, and every other side gets all it takes. Gives what
+    Nothing to diff against, so no conflicts: what was seen becomes the golden record, and every other side gets all it takes. Gives what
     ``_merge_fields`` gives (tests hold the two to that), with none of its bookkeeping;
     returns None for any other case.
     """
@@ -106,9 +105,7 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
         return None
     observed = source.observed
     assert observed is not None
-    owners, system = policy.owners, source.system
-    new = {name: value for name, value in observed.items()
-           if owners.get(name, system) == system}
+    new = dict(observed)               # first sight: even a non-owner's value seeds a field
     writes: dict[str, frozenset[str]] = {}
     snapshots: dict[str, Json] = {}
     for side in sides:
