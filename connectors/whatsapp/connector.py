@@ -6,6 +6,8 @@ WhatsApp only pushes: there is no API to list received messages, so
 * each inbound message → a ``lead`` change event keyed by the sender's wa_id (every
   message from one buyer updates the same lead), event id = the wamid (dedupe key),
   ``data`` = the remote record below;
+* with ``log_conversations``, each inbound message also → an ``activity`` event (the conversation log entry),
+  event id ``wamid#activity``, keyed by ``ref`` (a short digest of the wamid);
 * each status → a ``message_status`` event keyed by the wamid of our message, event
   id ``wamid:status``; apply with :func:`connectors.whatsapp.parse.next_status`.
 
@@ -17,6 +19,7 @@ typed ``raw`` message.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
@@ -30,7 +33,7 @@ from hub.leads.extract import extract_inquiry
 from hub.leads.match import country_of_phone, normalise_wa_id
 from hub.models import InquiryItem
 
-__all__ = ["WhatsAppConnector", "lead_record"]
+__all__ = ["WhatsAppConnector", "activity_record", "lead_record", "message_ref"]
 
 
 def _inquiry(received: ReceivedMessage) -> list[InquiryItem]:
@@ -63,10 +66,23 @@ def lead_record(received: ReceivedMessage) -> dict[str, object]:
     }
 
 
+def message_ref(wamid: str) -> str:
+    """A key for the message that any CRM accepts (wamids are long base64 with '=')."""
+    return "WA-" + hashlib.sha256(wamid.encode()).hexdigest()[:32].upper()
+
+
+def activity_record(received: ReceivedMessage) -> dict[str, object]:
+    """The conversation entry a message stands for (what an activity mapping reads)."""
+    record = lead_record(received)
+    record["ref"] = message_ref(received.message.id)
+    record["message_id"] = received.message.id
+    return record
+
+
 class WhatsAppConnector(Connector):
     name = "whatsapp"
     config_model = WhatsAppConfig
-    readable = frozenset({"lead"})
+    readable = frozenset({"lead", "activity"})
     writable = frozenset()
 
     def __init__(self, config: ConnectorConfig, *, system: str,
@@ -105,6 +121,11 @@ class WhatsAppConnector(Connector):
         events = [ChangeEvent(event_id=m.message.id, entity="lead", remote_id=m.sender.wa_id,
                               data=lead_record(m), occurred_at=m.message.timestamp)
                   for m in parsed.messages]
+        events.extend(
+            ChangeEvent(event_id=f"{m.message.id}#activity", entity="activity",
+                        remote_id=m.message.id, data=activity_record(m),
+                        occurred_at=m.message.timestamp)
+            for m in parsed.messages if self.settings.log_conversations)
         events.extend(
             ChangeEvent(event_id=s.status.event_id, entity="message_status",
                         remote_id=s.status.id, occurred_at=s.status.timestamp,

@@ -60,6 +60,9 @@ class WhatsAppConfig(ConnectorConfig):
         80.0, gt=0, le=1000, description="Meta's per-number throughput (80/s by default).")
     default_region: str | None = Field(
         None, min_length=2, max_length=2, description="For national phone numbers.")
+    log_conversations: bool = Field(
+        False, description="Also emit an 'activity' event per inbound message (the "
+                           "conversation log entry on the lead or customer).")
 
 
 SendKind = Literal["text", "template"]

@@ -1,5 +1,6 @@
 """The canonical model: every record passes through one of these shapes."""
 
+from hub.models.activity import Activity
 from hub.models.approval import ApprovalRequest, ApprovalStep
 from hub.models.base import CanonicalRecord, Money, new_hub_id
 from hub.models.customer import Contact, Customer
@@ -14,12 +15,13 @@ from hub.models.trade_record import TradeRecord
 ENTITIES: dict[str, type[CanonicalRecord]] = {
     model.entity: model
     for model in (Customer, Product, SalesOrder, InventoryLevel, Shipment, Payment, Lead,
-                  ApprovalRequest, TradeRecord)
+                  ApprovalRequest, TradeRecord, Activity)
 }
 """Canonical entity name → model class; the names used in hub.yaml and mappings."""
 
 __all__ = [
     "ENTITIES",
+    "Activity",
     "ApprovalRequest",
     "ApprovalStep",
     "CanonicalRecord",

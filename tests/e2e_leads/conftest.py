@@ -1,0 +1,89 @@
+"""Fixtures: the reference CRM served on loopback, the hub API on a real store with lead
+intake installed, and its inbox worker run on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from db_support import fresh_database_url
+from hub.api.app import create_app
+from hub.api.inbox_worker import InboxWorker
+from hub.api.settings import ApiSettings
+from hub.builtin.app import create_app as create_builtin_app
+from hub.config import Settings
+from hub.leads.intake import intake_loader
+from hub.services import AppServer
+from hub.store.db import session_factory
+from hub.sync.config import HubConfig
+from hub.sync.context import SyncContext
+from leads_support import TOKEN, Crm
+
+
+@pytest.fixture
+def products(backend: str, tmp_path: Path) -> Iterator[AppServer]:
+    for url in fresh_database_url(backend, tmp_path):
+        with AppServer(create_builtin_app(url, TOKEN, webhook_max_attempts=1)) as server:
+            yield server
+
+
+@pytest.fixture
+def crm(products: AppServer) -> Iterator[Crm]:
+    client = Crm(products.url)
+    yield client
+    client.client.close()
+
+
+@pytest.fixture
+def make_context(store_engine: Engine) -> Iterator[Callable[[HubConfig], SyncContext]]:
+    """A context as the hub builds it, with lead intake as its mapping loader."""
+    made: list[SyncContext] = []
+
+    def make(config: HubConfig) -> SyncContext:
+        sessions = session_factory(store_engine)
+        ctx = SyncContext(config=config, sessions=sessions,
+                          mapping_loader=intake_loader(sessions))
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.close()
+
+
+@dataclass
+class Hub:
+    client: TestClient
+    worker: InboxWorker
+    ctx: SyncContext
+
+    def process(self) -> None:
+        """Run the inbox worker's real code until nothing is pending (bounded)."""
+        for _ in range(20):
+            if not self.worker.process_available():
+                return
+
+
+@pytest.fixture
+def make_hub(make_context: Callable[[HubConfig], SyncContext]) -> Iterator[Callable[[HubConfig], Hub]]:
+    clients: list[TestClient] = []
+
+    def make(config: HubConfig) -> Hub:
+        ctx = make_context(config)
+        api = ApiSettings.model_validate({"run_workers": False, "prefect_reporting": "off"})
+        app = create_app(ctx, settings=Settings(admin_token=SecretStr("admin-token-123")),
+                         api_settings=api)
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return Hub(client=client, worker=InboxWorker(app.state.hub), ctx=ctx)
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
