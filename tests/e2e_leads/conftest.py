@@ -4,7 +4,6 @@ intake installed, and its inbox worker run on demand."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,8 @@ from hub.services import AppServer
 from hub.store.db import session_factory
 from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
-from leads_support import TOKEN, Crm
+from leads_support import TOKEN, Crm, Hub
+from tests.connectors.email.conftest import PASSWORD, dovecot, mail_user  # noqa: F401
 
 
 @pytest.fixture
@@ -55,19 +55,6 @@ def make_context(store_engine: Engine) -> Iterator[Callable[[HubConfig], SyncCon
     yield make
     for ctx in made:
         ctx.close()
-
-
-@dataclass
-class Hub:
-    client: TestClient
-    worker: InboxWorker
-    ctx: SyncContext
-
-    def process(self) -> None:
-        """Run the inbox worker's real code until nothing is pending (bounded)."""
-        for _ in range(20):
-            if not self.worker.process_available():
-                return
 
 
 @pytest.fixture

@@ -5,10 +5,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
+
+from hub.api.inbox_worker import InboxWorker
+from hub.sync.context import SyncContext
 
 from hub.sync.config import HubConfig
 
@@ -58,6 +63,19 @@ def leads_config(base_url: str, **systems: dict[str, Any]) -> HubConfig:
     return HubConfig.model_validate({
         "systems": {"crm": crm_system(base_url), "whatsapp": whatsapp_system(), **systems},
         "pipelines": pipelines, "lead_assignment": ASSIGNMENT})
+
+
+@dataclass
+class Hub:
+    client: TestClient
+    worker: InboxWorker
+    ctx: SyncContext
+
+    def process(self) -> None:
+        """Run the inbox worker's real code until nothing is pending (bounded)."""
+        for _ in range(20):
+            if not self.worker.process_available():
+                return
 
 
 class Crm:

@@ -12,8 +12,15 @@ from connectors.whatsapp.emulator import deliver, inbound_payload, status_payloa
 from connectors.whatsapp.webhook import sign_body
 from hub.services import AppServer
 from hub.sync.engine import run_pipeline
-from leads_support import APP_SECRET, VERIFY_TOKEN, WA_MESSAGES, Crm, crm_system, leads_config
-from conftest import Hub
+from leads_support import (
+    APP_SECRET,
+    VERIFY_TOKEN,
+    WA_MESSAGES,
+    Crm,
+    Hub,
+    crm_system,
+    leads_config,
+)
 
 MakeHub = Callable[..., Hub]
 URL = "/webhooks/whatsapp"
