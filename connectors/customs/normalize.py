@@ -210,6 +210,16 @@ def parse_date(value: str) -> date:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         except ValueError:
             text = text.split(" ", 1)[0].split("T", 1)[0]
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:  # the common case, ~20x faster than strptime (a 10,000-bill file parses 2 each)
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    elif len(text) == 8 and text.isdigit():      # AMS extracts: YYYYMMDD
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            pass
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
