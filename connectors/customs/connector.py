@@ -63,7 +63,8 @@ def _record(trade: TradeRecord) -> RemoteRecord:
 class CustomsConnector(Connector):
     name: ClassVar[str] = "customs"
     config_model: ClassVar[type[CustomsConfig]] = CustomsConfig  # type: ignore[assignment]
-    readable: ClassVar[frozenset[str]] = frozenset({"trade_record"})
+    readable: ClassVar[frozenset[str]] = frozenset({"trade_record", "lead"})
+    """``lead``: prospects are pushed by the import (hub/leads/customs.py), never polled."""
 
     def __init__(self, config: CustomsConfig, *, system: str,  # type: ignore[override]
                  transport: httpx.BaseTransport | None = None) -> None:
@@ -75,6 +76,8 @@ class CustomsConnector(Connector):
     def read_changes(self, entity: str, cursor: str | None, *,
                      batch_size: int = 500) -> Iterator[Batch]:
         self.check_entity(entity)
+        if entity == "lead":
+            return
         self.issues = []
         state = DateCursor.load(cursor)
         source = self.config.source

@@ -46,9 +46,10 @@ from hub.models import Customer, Lead
 from hub.store.tables import CanonicalState
 from hub.sync import state
 from hub.sync.config import HubConfig
-from hub.sync.context import MappingLoader, RecordMapping, load_system_mappings
+from hub.sync.context import MappingLoader, RecordMapping, SyncContext, load_system_mappings
 
-__all__ = ["CHANNEL_LEAD_IDS", "IntakeMapping", "LeadIntake", "Resolved", "intake_loader"]
+__all__ = ["CHANNEL_LEAD_IDS", "IntakeMapping", "LeadIntake", "Resolved", "install_intake",
+           "intake_loader"]
 
 log = logging.getLogger(__name__)
 
@@ -229,3 +230,10 @@ def intake_loader(sessions: sessionmaker[Session],
         return wrapped
 
     return load
+
+
+def install_intake(ctx: SyncContext) -> SyncContext:
+    """Put lead intake on a context built elsewhere (``hub.sync.runtime.build_context``)."""
+    ctx.mapping_loader = intake_loader(ctx.sessions)
+    ctx.reload_mappings()
+    return ctx
