@@ -99,10 +99,13 @@ def test_concurrent_slow_writers_never_make_a_reader_skip_a_change(
     def read() -> None:
         cursor = 0
         for _ in range(100_000):
+            # Only a page read after every writer finished can be the last one: a
+            # page read just before the last commit would otherwise end the loop.
+            finished = done.is_set()
             page = read_changes(product, since=cursor, limit=3)
             seen.extend(c.seq for c in page.changes)
             cursor = int(page.next)
-            if done.is_set() and not page.has_more:
+            if finished and not page.has_more:
                 return
 
     threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
