@@ -19,6 +19,7 @@ import httpx
 
 from hub.config import Settings, get_settings
 from hub.services import PrefectServer, hub_servers, prefect_environment
+from hub.story import Story, tell
 from hub.sync.hubfile import load_hub_config
 
 log = logging.getLogger(__name__)
@@ -93,22 +94,29 @@ def builtin_is_empty(builtin_url: str, token: str) -> bool:
     return not items
 
 
-def run_every_pipeline(hub_file: Path, echo: Echo) -> None:
-    """Each pipeline once, as a Prefect flow run with its tags and table artifact."""
+def flow_runner(hub_file: Path, echo: Echo) -> Callable[[str], None]:
+    """Run one pipeline as a Prefect flow run (tags, artifact) and print its counts."""
     from prefect import tags
 
     from flows.sync import pipeline_tags, sync_pipeline
 
     config = load_hub_config(hub_file)
-    for name, pipeline in config.pipelines.items():
-        if not pipeline.enabled:
-            continue
-        with tags(*pipeline_tags(name, pipeline)):
-            summary = sync_pipeline(name)
-        counts = summary.counts
-        echo(f"  {name:<12} read {counts.read:>5}  created {counts.created:>4}  "
-             f"updated {counts.updated:>4}  unchanged {counts.unchanged:>4}  "
-             f"conflicts {counts.conflicts}  dead-lettered {counts.dead_lettered}")
+
+    def run(name: str) -> None:
+        with tags(*pipeline_tags(name, config.pipelines[name])):
+            counts = sync_pipeline(name).counts
+        echo(f"  [flow run: sync {name}] read {counts.read}, created {counts.created}, "
+             f"updated {counts.updated}, unchanged {counts.unchanged}, conflicts "
+             f"{counts.conflicts}, dead-lettered {counts.dead_lettered}")
+    return run
+
+
+def run_every_pipeline(hub_file: Path, echo: Echo) -> None:
+    """Each enabled pipeline once, as a Prefect flow run with its tags and table artifact."""
+    run = flow_runner(hub_file, echo)
+    for name, pipeline in load_hub_config(hub_file).pipelines.items():
+        if pipeline.enabled:
+            run(name)
 
 
 def up(*, serve: bool = True, echo: Echo, prefect_port: int = 4200,
@@ -135,6 +143,8 @@ def demo(*, serve: bool = True, echo: Echo) -> None:
                  f"{summary.sales_orders} orders in {', '.join(summary.order_currencies)}")
         echo("Running every pipeline once (each run is a flow run in the Prefect UI):")
         run_every_pipeline(settings.hub_file, echo)
+        echo("\nThe story: 1,000 LED lamps from inquiry to payment")
+        tell(Story(stack.builtin, token, flow_runner(settings.hub_file, echo), echo))
         print_urls(stack, echo)
         if serve:
             serve_pipelines(settings.hub_file, echo)

@@ -33,6 +33,7 @@ from hub.sync.merge import MergeResult, SideView, merge
 from hub.sync.normalize import content_hash, normalise
 from hub.sync.observe import (
     Change,
+    Matched,
     Observation,
     dead_letter_unmapped,
     describe_error,
@@ -78,24 +79,59 @@ def reconcile(ctx: SyncContext, spec: PipelineSpec, hub_ids: Sequence[str]) -> R
         return _checkpoint(session, spec, plans)
 
 
+@dataclass
+class BatchWork:
+    """One one-way batch on its way through plan → write → commit.
+
+    Split in three so the engine can map the next batch while this one's target
+    write is in flight; only ``commit`` touches the store's state.
+    """
+
+    system: str
+    matched: Matched
+    plans: list[Plan]
+    failed: Sequence[tuple[RemoteRecord, Exception]]
+    cursor: str | None
+    read: int
+
+
+def plan_batch(ctx: SyncContext, spec: PipelineSpec, system: str,
+               observed: Sequence[Observation],
+               failed: Sequence[tuple[RemoteRecord, Exception]],
+               *, cursor: str | None) -> BatchWork:
+    with ctx.sessions() as session:
+        matched = match(session, spec, system, observed, derived_ids=True)
+        plans = _plan(session, spec, list(matched.changes),
+                      {h: {system: c} for h, c in matched.changes.items()}, matched.fresh)
+    return BatchWork(system=system, matched=matched, plans=plans, failed=failed,
+                     cursor=cursor, read=len(observed) + len(failed))
+
+
+def write_batch(ctx: SyncContext, spec: PipelineSpec, work: BatchWork) -> None:
+    _write(ctx, spec, work.plans)
+
+
+def commit_batch(ctx: SyncContext, spec: PipelineSpec, work: BatchWork) -> RunCounts:
+    """The batch's checkpoint: results, links, hashes, dead letters and the cursor."""
+    counts = RunCounts(read=work.read)
+    with ctx.sessions() as session, session.begin():
+        counts.dead_lettered += dead_letter_unmapped(session, spec, work.system, work.failed)
+        state.add_links(session, entity=spec.entity, system=work.system,
+                        pairs=work.matched.links)
+        counts.add(_checkpoint(session, spec, work.plans))
+        state.set_cursor(session, pipeline=spec.name, system=work.system, cursor=work.cursor)
+    counts.unchanged += work.matched.unchanged
+    return counts
+
+
 def reconcile_batch(ctx: SyncContext, spec: PipelineSpec, system: str,
                     observed: Sequence[Observation],
                     failed: Sequence[tuple[RemoteRecord, Exception]],
                     *, cursor: str | None) -> RunCounts:
     """One-way: reconcile a batch as read, and commit it with the source cursor."""
-    counts = RunCounts(read=len(observed) + len(failed))
-    with ctx.sessions() as session:
-        matched = match(session, spec, system, observed, derived_ids=True)
-        plans = _plan(session, spec, list(matched.changes),
-                      {h: {system: c} for h, c in matched.changes.items()}, matched.fresh)
-    _write(ctx, spec, plans)
-    with ctx.sessions() as session, session.begin():
-        counts.dead_lettered += dead_letter_unmapped(session, spec, system, failed)
-        state.add_links(session, entity=spec.entity, system=system, pairs=matched.links)
-        counts.add(_checkpoint(session, spec, plans))
-        state.set_cursor(session, pipeline=spec.name, system=system, cursor=cursor)
-    counts.unchanged += matched.unchanged
-    return counts
+    work = plan_batch(ctx, spec, system, observed, failed, cursor=cursor)
+    write_batch(ctx, spec, work)
+    return commit_batch(ctx, spec, work)
 
 
 def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str],
@@ -185,9 +221,11 @@ def _write(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan]) -> None:
             except (TradeHubError, ValueError, TypeError, KeyError) as exc:
                 plan.failure = (side.system, *describe_error(exc))
                 break
+            remote_id = plan.remote_ids.get(side.system)
+            # An update names what it sends, so fields the mapping does not know survive.
             outbound[side.system].append((plan, OutboundRecord(
-                hub_id=plan.hub_id, remote_id=plan.remote_ids.get(side.system),
-                natural_key=plan.key or "", data=data)))
+                hub_id=plan.hub_id, remote_id=remote_id, natural_key=plan.key or "",
+                data=data, only_fields=sorted(data) if remote_id else None)))
     for system, items in outbound.items():
         ready = [(plan, rec) for plan, rec in items if plan.failure is None]
         if not ready:

@@ -150,3 +150,12 @@ def test_the_first_sight_shortcut_stands_aside_when_another_side_holds_the_recor
                         rules) is None
     assert _first_sight([SideView(system="crm", reads=FIELDS, writes=FIELDS, snapshot=None,
                                   observed=dict(GOLDEN)), side("erp")], rules) is None
+
+
+def test_a_non_owner_seeds_an_owned_field_the_hub_has_never_seen() -> None:
+    erp = SideView("erp", FIELDS, frozenset(), snapshot=None,
+                   observed={"name": "PR-1", "city": None, "credit_limit": "5"})
+    oa = SideView("oa", FIELDS, FIELDS, snapshot=None, linked=False)
+    result = merge(None, [erp, oa], policy(owners={"credit_limit": "oa"}))
+    assert result.golden["credit_limit"] == "5"
+    assert "credit_limit" in result.writes["oa"]
