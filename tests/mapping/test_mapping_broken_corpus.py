@@ -92,7 +92,7 @@ EXPECTED: dict[str, list[str]] = {
         "{dir}/type_mismatch.yaml:16:17: error[type-mismatch]: 'date' produces a date but 'last_shipment_date' is a date-time",
     ],
     "unknown_entity.yaml": [
-        "{dir}/unknown_entity.yaml:2:9: error[bad-value]: 'custmer' is not one of: approval, customer, inventory, lead, payment, product, sales_order, shipment, trade_record (did you mean 'customer'?)",
+        "{dir}/unknown_entity.yaml:2:9: error[bad-value]: 'custmer' is not one of: activity, approval, customer, inventory, lead, payment, product, sales_order, shipment, trade_record (did you mean 'customer'?)",
     ],
     "unknown_field.yaml": [
         "{dir}/unknown_field.yaml:9:16: error[unknown-field]: 'credit_limt' is not a field of Customer (did you mean 'credit_limit'?)",
