@@ -1,12 +1,14 @@
-"""The Yonyou YonBIP connector: merchants, sales orders (voucherorder), current stock.
+"""The Yonyou YonBIP connector: merchants, sales orders (voucherorder), current stock,
+and, read only, sales-out documents (shipments) and receipt bills (payments).
 
 Incremental reads use ``pubts`` (last change, to the second). A list is read in full
 for ``pubts >= cursor`` (the merchant list promises no order), sorted by (pubts, id),
 and the cursor remembers the ids already taken in its boundary second, so none is read
 twice. A second that is not yet over (``pubts_settle_seconds``) is not closed: its
 records are read again next time, since one may change again within that second
-without its pubts moving; the engine drops what did not change. Each
-record's ``data`` is its detail document (orders with ``orderDetails``).
+without its pubts moving; the engine drops what did not change. Each record's ``data``
+is its detail document (orders with ``orderDetails``, sales-outs with ``details``,
+receipts with ``ReceiveBill_b``); ``documents.py`` says which APIs, and their sources.
 
 Writes use the MDD-idempotent save APIs with a ``resubmitCheckKey``. A create's key is
 derived from the natural key, so a create replayed after a crash, even from another
@@ -36,6 +38,7 @@ from connectors.base import (
 from connectors.yonyou import events
 from connectors.yonyou.client import NOT_FOUND_CODES, YonyouClient, YonyouError
 from connectors.yonyou.config import YonyouConfig
+from connectors.yonyou.documents import DOCUMENTS
 from hub.errors import FatalError
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,6 @@ log = logging.getLogger(__name__)
 MERCHANT = "/yonbip/digitalModel/merchant"
 ORDER = "/yonbip/sd/voucherorder"
 STOCK = "/yonbip/scm/stock/QueryCurrentStocksByCondition"
-FAR_FUTURE = "9999-12-31 23:59:59"
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -62,7 +64,8 @@ def check_key(*parts: str) -> str:
 class YonyouConnector(Connector):
     name: ClassVar[str] = "yonyou"
     config_model: ClassVar[type[YonyouConfig]] = YonyouConfig
-    readable: ClassVar[frozenset[str]] = frozenset({"customer", "sales_order", "inventory"})
+    readable: ClassVar[frozenset[str]] = frozenset({"customer", "sales_order", "inventory",
+                                                    "shipment", "payment"})
     writable: ClassVar[frozenset[str]] = frozenset({"customer", "sales_order"})
 
     def __init__(self, config: YonyouConfig, *, system: str,  # type: ignore[override]
@@ -79,24 +82,12 @@ class YonyouConnector(Connector):
     def _list_page(self, entity: str, since: str | None, page: int,
                    extra: Mapping[str, Any] | None = None) -> tuple[list[dict[str, Any]], bool]:
         """One list page and whether more pages follow."""
+        api = DOCUMENTS[entity]
         size = self.config.page_size
-        if entity == "customer":
-            body: dict[str, Any] = {"pageIndex": page, "pageSize": size, **(extra or {})}
-            if since:
-                body["pubts"] = since
-            rows = self.client.call("POST", f"{MERCHANT}/newlist", body=body) or []
-            return list(rows), len(rows) >= size
-        body = {"pageIndex": page, "pageSize": size, "isSum": True,
-                "simpleVOs": list((extra or {}).get("simpleVOs", [])),
-                "queryOrders": [{"field": "pubts", "order": "asc"},
-                                {"field": "id", "order": "asc"}]}
-        if since:
-            body["simpleVOs"].append({"field": "pubts", "op": "between", "value1": since,
-                                      "value2": FAR_FUTURE})
-        data = self.client.call("POST", f"{ORDER}/list", body=body) or {}
-        rows = list(data.get("recordList") or [])
-        more = len(rows) >= size and page < int(data.get("pageCount") or page + 1)
-        return rows, more
+        data = self.client.call("POST", api.list_path,
+                                body=api.body(page, size, since, extra or {}))
+        rows = api.rows(data)
+        return rows, api.more(data, rows, page, size)
 
     def _list_all(self, entity: str, since: str | None,
                   extra: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -111,11 +102,12 @@ class YonyouConnector(Connector):
                          "pages", system=self.system)
 
     def _detail(self, entity: str, remote_id: str) -> dict[str, Any] | None:
-        path = f"{MERCHANT}/detail" if entity == "customer" else f"{ORDER}/detail"
+        api = DOCUMENTS[entity]
         try:
-            data = self.client.call("GET", path, params={"id": remote_id})
+            data = self.client.call("GET", api.detail_path, params={"id": remote_id})
         except YonyouError as exc:
-            if exc.remote_code in NOT_FOUND_CODES:
+            if exc.remote_code in NOT_FOUND_CODES or (
+                    exc.remote_code == "999" and any(m in str(exc) for m in api.gone_messages)):
                 return None
             raise
         return data if isinstance(data, dict) and data else None
@@ -200,11 +192,10 @@ class YonyouConnector(Connector):
 
     def find_by_natural_key(self, entity: str, natural_key: str) -> str | None:
         self.check_entity(entity)
-        if entity == "customer":
-            rows, _ = self._list_page("customer", None, 1, {"code": natural_key})
-        else:
-            rows, _ = self._list_page("sales_order", None, 1, {"simpleVOs": [
-                {"field": "code", "op": "eq", "value1": natural_key}]})
+        if entity == "inventory":
+            raise FatalError(f"{self.system}: current stock has no natural key lookup",
+                             system=self.system)
+        rows, _ = self._list_page(entity, None, 1, DOCUMENTS[entity].by_code(natural_key))
         for row in rows:
             if str(row.get("code")) == natural_key:
                 return str(row["id"])

@@ -11,7 +11,10 @@
   unknown or expired one, HTTP 404 ``310404`` for an unregistered path.
 - Faults (``POST /__emulator__/faults``): expire every token now, a short token
   lifetime, rate-limit answers (``310046``) for the next N calls, slow answers.
-- Every change is also queued as a signed, encrypted event (``GET
+- Sales-outs and receipt bills (read-only over the API, ``emulator_documents.py``)
+  are made with ``POST /__emulator__/seed`` ``{"document": "salesout"|"receivebill",
+  "documents": [...]}``; a document given with its ``id`` is changed instead.
+- Every change to a merchant or order is also queued as a signed, encrypted event (``GET
   /__emulator__/events``) and POSTed to ``event_callback_url`` when one is given.
 """
 
@@ -34,6 +37,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from connectors.yonyou.emulator_documents import DocumentStore, Kind, SeedError
 from connectors.yonyou.emulator_store import ApiError, YonStore
 from connectors.yonyou.signing import make_event, token_signature
 
@@ -63,6 +67,13 @@ class StockSeed(BaseModel):
     rows: list[dict[str, Any]]
 
 
+class DocumentSeed(BaseModel):
+    """Documents ERP users make (or change, when given with their ``id``)."""
+
+    document: Kind
+    documents: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+
+
 class Emulator:
     def __init__(self, credentials: Credentials, faults: Faults, base_url: str, *,
                  clock: Callable[[], float] = time.time,
@@ -81,6 +92,7 @@ class Emulator:
     def reset_store(self) -> None:
         self.store = YonStore(clock=self.clock)
         self.store.on_change = self.emit
+        self.documents = DocumentStore(self.store.new_id, self.store.pubts)
 
     def emit(self, kind: str, entity: str, record: dict[str, Any]) -> None:
         c = self.credentials
@@ -179,6 +191,15 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
             emu.store.stock.extend(seed.rows)
             return {"rows": len(emu.store.stock)}
 
+    @app.post(CONTROL + "/seed")
+    def seed_documents(seed: DocumentSeed) -> JSONResponse:
+        with emu.lock:
+            try:
+                ids = emu.documents.seed(seed.document, seed.documents)
+            except SeedError as exc:
+                return JSONResponse({"detail": str(exc)}, status_code=422)
+        return JSONResponse({"ids": ids})
+
     @app.get(CONTROL + "/events")
     def outbox() -> list[dict[str, Any]]:
         with emu.lock:
@@ -188,6 +209,8 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
     def state() -> dict[str, Any]:
         with emu.lock:
             return {"merchants": len(emu.store.merchants), "orders": len(emu.store.orders),
+                    "salesouts": len(emu.documents.tables["salesout"]),
+                    "receivebills": len(emu.documents.tables["receivebill"]),
                     "token_requests": emu.token_requests, "events": len(emu.events)}
 
     routes: dict[tuple[str, str], Callable[[dict[str, Any], Request], dict[str, Any]]] = {
@@ -215,6 +238,13 @@ def create_app(credentials: Credentials | None = None, faults: Faults | None = N
                 lambda: emu.store.order_delete(b.get("data"))),
         ("POST", "/yonbip/scm/stock/QueryCurrentStocksByCondition"):
             lambda b, r: {"code": "200", "message": "操作成功", "data": emu.store.stock_query(b)},
+        ("POST", "/yonbip/scm/salesout/list"): lambda b, r: emu.documents.salesout_list(b),
+        ("GET", "/yonbip/scm/salesout/detail"):
+            lambda b, r: emu.documents.detail("salesout", r.query_params.get("id")),
+        ("POST", "/yonbip/fi/receivebill/list/v2"):
+            lambda b, r: emu.documents.receivebill_list(b),
+        ("GET", "/yonbip/fi/receivebill/detail"):
+            lambda b, r: emu.documents.detail("receivebill", r.query_params.get("id")),
     }
 
     @app.api_route(GATEWAY + "/{path:path}", methods=["GET", "POST"])
