@@ -9,10 +9,10 @@ settings (one worker, ``--no-access-log``, ``--log-level warning``):
      connector parse, mapping check, dedupe insert, commit) and to a bare endpoint
      that reads the body and answers 202. The hub runs without its background
      workers here, so the figure is the endpoint's own.
-  2. Fixed rate: an open-loop generator sends 300 requests per second (latency is
-     measured from each request's *scheduled* time, so a stall is not hidden) to the
-     hub with its inbox worker on, applying every event to the built-in ERP as it
-     arrives, the way it runs in production.
+  2. Paced load: wrk with 20 connections, each waiting 20/300 s between requests
+     (~300 req/s), to the endpoint alone and to the hub with its inbox worker on,
+     applying every event to the built-in ERP as it arrives (as in production); then
+     how long the worker takes to apply them all.
   3. Change to ERP: the shop emulator (a product using the generic webhook connector)
      changes a customer; the time until the built-in ERP serves that change, through
      shop webhook → hub inbox → inbox worker → ERP write.
@@ -36,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -162,7 +161,8 @@ def signed_headers(body: bytes, event_id: str) -> dict[str, str]:
     return {"Content-Type": "application/json", **signing.sign(SECRET, body, event_id=event_id)}
 
 
-def wrk_script(path: Path, count: int, prefix: str, threads: int) -> None:
+def wrk_script(path: Path, count: int, prefix: str, threads: int,
+               delay_ms: float | None = None) -> None:
     """Pre-signed distinct raw requests in a data file; each wrk thread walks its stride.
 
     (Lua refuses a chunk with more than 65,536 constants, so the requests are read from
@@ -194,7 +194,7 @@ function init(args)
   n = tid - step
 end
 function request() n = n + step; if n > #r then n = tid end; return r[n] end
-""")
+""" + (f"function delay() return {delay_ms:.3f} end\n" if delay_ms else ""))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -229,42 +229,17 @@ def run_wrk(url: str, script: Path, seconds: int, *, threads: int = 2,
     return result
 
 
-def fixed_rate(url: str, rate: int, seconds: float, prefix: str,
-               threads: int = 12) -> list[float]:
-    """Open loop: request i is due at start + i/rate; latency counts from that moment."""
-    total = int(rate * seconds)
-    prepared = []
-    for i in range(total):
-        body = event_body(i, prefix)
-        prepared.append((body, signed_headers(body, f"{prefix}-evt-{i}")))
-    latencies: list[float] = []
-    failures: list[int] = []
-    lock = threading.Lock()
-    start = time.perf_counter() + 0.5
+def paced_wrk(url: str, folder: Path, rate: int, seconds: int, prefix: str,
+              connections: int = 20) -> dict[str, float]:
+    """~``rate`` req/s from wrk: each connection waits connections/rate s between requests.
 
-    def worker(offset: int) -> None:
-        with httpx.Client(base_url=url, timeout=30) as client:
-            for i in range(offset, total, threads):
-                due = start + i / rate
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                body, headers = prepared[i]
-                response = client.post("/webhooks/shop", content=body, headers=headers)
-                elapsed = time.perf_counter() - due
-                with lock:
-                    latencies.append(elapsed * 1000)
-                    if response.status_code != 202:
-                        failures.append(response.status_code)
-
-    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    if failures:
-        print(f"  !! {len(failures)} requests not answered 202: {sorted(set(failures))}")
-    return latencies
+    (A Python open-loop sender cannot itself produce 300 req/s on a busy 2-core
+    machine: against the bare endpoint it measured p50 420 ms, all of it sender lag.)
+    """
+    script = folder / f"{prefix}.lua"
+    wrk_script(script, int(rate * seconds * 1.2) + 100, prefix, threads=2,
+               delay_ms=connections * 1000 / rate)
+    return run_wrk(url, script, seconds, connections=connections)
 
 
 def wait_drained(database: Path, events: int, timeout: float = 600) -> int:
@@ -411,7 +386,7 @@ def main() -> None:
                                                       name="saturation"), logs) as url:
             run_wrk(url, script_hub, 2)                                   # warm-up
             hub_sat = run_wrk(url, script_hub, args.duration, pid=PIDS[url])
-            endpoint_rate = fixed_rate(url, args.rate, args.rate_seconds, "ep")
+            endpoint_rate = paced_wrk(url, folder, args.rate, int(args.rate_seconds), "ep")
         with serve("webhooks:bare_app", {}, logs) as url:
             run_wrk(url, script_hub, 2)
             bare_sat = run_wrk(url, script_hub, args.duration, pid=PIDS[url])
@@ -424,8 +399,8 @@ def main() -> None:
             shop.hub_url = hub_url
             changes = change_to_erp(shop, erp_url, args.changes)
             sent_at = time.perf_counter()
-            latencies = fixed_rate(hub_url, args.rate, args.rate_seconds, "rate")
-            drained = wait_drained(folder / "live.db", int(args.rate * args.rate_seconds))
+            latencies = paced_wrk(hub_url, folder, args.rate, int(args.rate_seconds), "rate")
+            drained = wait_drained(folder / "live.db", int(latencies["requests"]))
             drain_seconds = time.perf_counter() - sent_at
         prefect: dict[str, float] | None = None
         changes_reported: list[float] = []
@@ -453,13 +428,11 @@ def main() -> None:
     ratio = hub_sat["rps"] / bare_sat["rps"]
     print(f"  hub / bare throughput: {ratio:.2f}x  (target >= 0.5x); by server CPU per "
           f"request: {bare_sat.get('cpu_ms', 0) / max(hub_sat.get('cpu_ms', 1e-9), 1e-9):.2f}x")
-    print(f"\nFixed rate {args.rate} req/s for {args.rate_seconds:.0f} s (open loop, latency from "
-          "each request's scheduled time)")
-    for name, values in (("endpoint only", endpoint_rate),
-                         ("with inbox worker", latencies)):
-        print(f"  {name:<18} n={len(values)}  p50 {pct(values, 50):.2f} ms  p90 "
-              f"{pct(values, 90):.2f} ms  p99 {pct(values, 99):.2f} ms  max {max(values):.2f} ms"
-              "  (target p99 < 25 ms)")
+    print(f"\nPaced load: {args.rate} req/s requested for {args.rate_seconds:.0f} s (wrk, 20 "
+          "connections each waiting 20/rate s between requests)")
+    for name, r in (("endpoint only", endpoint_rate), ("with inbox worker", latencies)):
+        print(f"  {name:<18} achieved {r['rps']:6.0f} req/s   p50 {r.get('p50_ms', 0):6.2f} ms   "
+              f"p99 {r.get('p99_ms', 0):6.2f} ms   non-2xx {r['non_2xx']:.0f}  (target p99 < 25 ms)")
     print(f"  inbox worker: {drained} events applied to the ERP {drain_seconds:.1f} s after the "
           f"first was sent ({drained / drain_seconds:.0f} events/s end to end)")
     print(f"\nChange in the shop -> record in the built-in ERP (webhooks only), n={len(changes)}")

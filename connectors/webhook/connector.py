@@ -60,7 +60,8 @@ class WebhookConnector(Connector):
         super().__init__(config, system=system, transport=transport)
         self.settings = config
         self.readable = frozenset(config.entities)  # type: ignore[misc]
-        self.writable = frozenset(config.entities) if config.base_url else frozenset()  # type: ignore[misc]
+        writable = frozenset(config.entities) if config.base_url else frozenset()
+        self.writable = writable  # type: ignore[misc]
         self._client: httpx.Client | None = None
 
     @property

@@ -66,7 +66,8 @@ def _page(session: Session, query: Select[Any], column: Any, view: type[V], limi
     rows = list(session.scalars(query.order_by(column.desc()).limit(limit + 1)))
     items = [view.model_validate(r) for r in rows[:limit]]
     more = len(rows) > limit
-    return Page[view](items=items, next_before_id=rows[limit - 1].id if more else None)  # type: ignore[valid-type]
+    next_id = rows[limit - 1].id if more else None
+    return Page[view](items=items, next_before_id=next_id)  # type: ignore[valid-type]
 
 
 # -- pipelines and runs ----------------------------------------------------------------

@@ -31,7 +31,8 @@ def install_openapi(app: FastAPI) -> None:
 
 def problem_document(document: dict[str, Any]) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+    schemas.setdefault("Problem", Problem.model_json_schema(
+        ref_template="#/components/schemas/{model}"))
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     for operations in document.get("paths", {}).values():
