@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -21,14 +22,16 @@ from hub.store.tables import SyncRun
 from hub.sync import lock, state
 from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts, RunSummary, StepResult
-from hub.sync.observe import map_records, store_observations
+from hub.sync.observe import Observation, map_records, store_observations
 from hub.sync.pipeline import PipelineSpec
-from hub.sync.reconcile import reconcile, reconcile_batch
+from hub.sync.prefetch import Prefetch
+from hub.sync.reconcile import commit_batch, plan_batch, reconcile, write_batch
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, RunCounts], None]
 StepFn = Callable[[], StepResult]
+Mapped = tuple[Batch, list[Observation], list[tuple[RemoteRecord, Exception]]]
 
 progress_hook: ContextVar[Progress | None] = ContextVar("tradehub_progress", default=None)
 """Set by a caller (the CLI's progress bar) to hear about every step of a run."""
@@ -43,7 +46,9 @@ class PipelineRun:
         self.counts = RunCounts()
         self.run_id: int | None = None
         self._holder: str | None = None
-        self._readers: dict[str, Iterator[Batch]] = {}
+        self._readers: dict[str, Prefetch[Batch]] = {}
+        self._ahead: dict[str, Mapped | None] = {}      # the next batch, already mapped
+        self._writer: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:
@@ -66,6 +71,11 @@ class PipelineRun:
             error = exc.message if isinstance(exc, TradeHubError) else repr(exc)
             raise
         finally:
+            for system in list(self._readers):
+                self._drop_reader(system)
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
             self._finish(error)
             lock.release(sessions, self.name, self._holder)
 
@@ -89,38 +99,91 @@ class PipelineRun:
         """Read the next batch from ``system`` and store what is new as pending
         changes, committed with the cursor after the batch."""
         self._heartbeat()
-        batch = next(self._reader(system), None)
-        if batch is None:
-            return StepResult(counts=RunCounts(), done=True)
-        observed, failed = map_records(self.spec, system, batch.records)
-        with self.ctx.sessions() as session, session.begin():
-            counts = store_observations(session, self.spec, system, observed, failed)
-            state.set_cursor(session, pipeline=self.name, system=system, cursor=batch.cursor)
+        try:
+            batch = next(self._reader(system), None)
+            if batch is None:
+                return StepResult(counts=RunCounts(), done=True)
+            observed, failed = map_records(self.spec, system, batch.records)
+            with self.ctx.sessions() as session, session.begin():
+                counts = store_observations(session, self.spec, system, observed, failed)
+                state.set_cursor(session, pipeline=self.name, system=system,
+                                 cursor=batch.cursor)
+        except BaseException:
+            self._drop_reader(system)        # a retry reads again from the cursor
+            raise
         self.counts.add(counts)
         return StepResult(counts=counts, done=False)
 
     def sync_step(self, system: str) -> StepResult:
-        """One-way: read the next batch, reconcile it and commit it with the cursor."""
+        """One-way: reconcile the next batch and commit it with the cursor.
+
+        While the batch's target write is in flight, the next batch (already being
+        read ahead) is mapped, so the source, the target and the hub all work at once.
+        Any failure drops the reader and what was read ahead: a retried step starts
+        again from the last checkpoint, and idempotent writes make that harmless.
+        """
         self._heartbeat()
-        batch = next(self._reader(system), None)
-        if batch is None:
-            return StepResult(counts=RunCounts(), done=True)
-        observed, failed = map_records(self.spec, system, batch.records)
-        counts = reconcile_batch(self.ctx, self.spec, system, observed, failed,
-                                 cursor=batch.cursor)
+        try:
+            mapped = self._ahead.pop(system) if system in self._ahead else self._read(system)
+            if mapped is None:
+                return StepResult(counts=RunCounts(), done=True)
+            batch, observed, failed = mapped
+            work = plan_batch(self.ctx, self.spec, system, observed, failed,
+                              cursor=batch.cursor)
+            for side in self.spec.sides:
+                self.ctx.connector(side.system)      # made here: the writer only uses them
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(max_workers=1,
+                                                  thread_name_prefix=f"write-{self.name}")
+            writing = self._writer.submit(write_batch, self.ctx, self.spec, work)
+            try:
+                self._ahead[system] = self._read(system)
+            except Exception:
+                # This batch still commits; the next step reads again from its cursor
+                # and meets the error (or not) itself.
+                log.warning("reading ahead failed", exc_info=True,
+                            extra={"pipeline": self.name, "system": system})
+                ahead_failed = True
+            else:
+                ahead_failed = False
+            finally:
+                writing.result()
+            counts = commit_batch(self.ctx, self.spec, work)
+            if ahead_failed:
+                self._drop_reader(system)
+        except BaseException:
+            self._drop_reader(system)
+            raise
         self.counts.add(counts)
         return StepResult(counts=counts, done=False)
 
-    def _reader(self, system: str) -> Iterator[Batch]:
-        """The connector's reader stays open across steps (its paging is its own)."""
+    def _read(self, system: str) -> Mapped | None:
+        batch = next(self._reader(system), None)
+        if batch is None:
+            return None
+        observed, failed = map_records(self.spec, system, batch.records)
+        return batch, observed, failed
+
+    def _reader(self, system: str) -> Prefetch[Batch]:
+        """The connector's reader stays open across steps (its paging is its own) and
+        reads a page ahead."""
         reader = self._readers.get(system)
         if reader is None:
             with self.ctx.sessions() as session:
                 cursor = state.get_cursor(session, pipeline=self.name, system=system)
-            reader = iter(self.ctx.connector(system).read_changes(
-                self.spec.entity, cursor, batch_size=self.spec.config.batch_size))
+            reader = Prefetch(iter(self.ctx.connector(system).read_changes(
+                self.spec.entity, cursor, batch_size=self.spec.config.batch_size)),
+                name=f"read-{self.name}-{system}")
             self._readers[system] = reader
         return reader
+
+    def _drop_reader(self, system: str) -> None:
+        """Forget the reader and anything read ahead; the next read starts from the
+        committed cursor."""
+        reader = self._readers.pop(system, None)
+        if reader is not None:
+            reader.close()
+        self._ahead.pop(system, None)
 
     def observe_records(self, system: str, records: list[RemoteRecord]) -> RunCounts:
         """Observe records that arrived outside the change feed (webhooks, replays)."""
