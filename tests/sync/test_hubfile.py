@@ -60,8 +60,8 @@ def test_every_error_is_reported_with_its_line_and_column(tmp_path: Path) -> Non
     lines = [str(i) for i in info.value.issues]
     assert lines == [
         f"{path}:12:13: error[invalid-value]: pipelines.customers.entity: Value error, unknown "
-        "entity 'customr'; known: approval, customer, inventory, lead, payment, product, "
-        "sales_order, shipment, trade_record",
+        "entity 'customr'; known: activity, approval, customer, inventory, lead, payment, "
+        "product, sales_order, shipment, trade_record",
         f"{path}:15:16: error[invalid-value]: pipelines.customers.direction: Input should be "
         "'one_way' or 'two_way'",
         f"{path}:16:5: error[unknown-key]: pipelines.customers.batch: 'batch' is not a known "
