@@ -6,7 +6,6 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from flows.sync import publish_summary
-from hub.leads.intake import install_intake
 from hub.sync.counts import RunSummary
 from hub.sync.engine import run_pipeline
 from hub.sync.runtime import build_context
@@ -15,7 +14,7 @@ from hub.sync.runtime import build_context
 @flow(name="mail-leads", flow_run_name="mail leads {pipeline}", log_prints=False)
 def mail_leads(pipeline: str = "email-leads", wait: bool = False) -> RunSummary:
     """One read of the pipeline's mailbox; ``wait`` first blocks on IMAP IDLE (bounded)."""
-    ctx = install_intake(build_context())
+    ctx = build_context()
     try:
         if wait:
             source = ctx.connector(ctx.pipeline(pipeline).source)

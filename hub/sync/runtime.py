@@ -24,10 +24,13 @@ def _engine(url: str):  # type: ignore[no-untyped-def]
 
 def build_context(config: HubConfig | None = None, *, store_url: str | None = None) -> SyncContext:
     """A context on the configured store (migrated on first use) and hub.yaml."""
+    from hub.leads.intake import install_intake
+
     settings = get_settings()
     engine = _engine(store_url or settings.store_url())
-    return SyncContext(config=config or load_hub_config(settings.hub_file),
-                       sessions=session_factory(engine))
+    ctx = SyncContext(config=config or load_hub_config(settings.hub_file),
+                      sessions=session_factory(engine))
+    return install_intake(ctx)          # channel leads find their lead before the engine
 
 
 def clear_cache() -> None:
