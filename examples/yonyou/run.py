@@ -1,12 +1,13 @@
-"""One command: the reference CRM ↔ Yonyou YonBIP (emulated), every pipeline, three passes.
+"""One command: the reference CRM ↔ Yonyou YonBIP (emulated), the five pipelines, three passes.
 
     .venv/bin/python examples/yonyou/run.py
 
 Starts the reference CRM and a YonBIP emulator on loopback, a hub store on SQLite,
 seeds the CRM (three customers, two orders), runs the pipelines of
-examples/yonyou/hub.yaml, lets YonBIP users approve an order, set a credit limit and
-count stock, runs them again (that flows back to the CRM), and a third time to show
-that nothing is written when nothing changed. Prints each run's summary.
+examples/yonyou/hub.yaml, lets YonBIP users approve an order, set a credit limit,
+count stock, ship the order and record the customer's payment, runs them again (that
+flows back to the CRM), and a third time to show that nothing is written when nothing
+changed. Prints each run's summary.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def main() -> int:
                 desk.set_credit("C0001", 50000, "1")
                 desk.stock([stock_row("LED-A60-9W", "WH01", 800, 700),
                             stock_row("LED-T8-18W", "WH01", 1200, 1200)])
+                desk.deliver("XSCK-2026-0001", "SO-2026-001", "C0001",
+                             [("LED-A60-9W", 100), ("LED-T8-18W", 200)], "COSU6182736450")
+                desk.receive("RECar-2026-0001", "SO-2026-001", "C0001", 1000.0)
                 show("pass 2: YonBIP → CRM", [run_pipeline(ctx, p) for p in PIPELINES])
                 show("pass 3: nothing changed, nothing written",
                      [run_pipeline(ctx, p) for p in PIPELINES])
@@ -60,7 +64,11 @@ def main() -> int:
                 order = crm.by_key("orders", "SO-2026-001")
                 account = crm.by_key("customers", "C0001")
                 stock = crm.by_key("stock", "LED-A60-9W@WH01")
-                print(f"\nCRM order SO-2026-001: status {order['fulfilment_status']}")
+                tracking = order.get("tracking") or {}
+                print(f"\nCRM order SO-2026-001: status {order['fulfilment_status']}, "
+                      f"paid {order['paid_amount']} {order['currency']} "
+                      f"({order['paid_amount_base']} {order['base_currency']}), "
+                      f"carrier {tracking.get('carrier')}, waybill {tracking.get('bl_no')}")
                 print(f"CRM customer C0001: credit limit {account['credit_limit']}, "
                       f"receivables {account['receivable_status']}")
                 print(f"CRM stock LED-A60-9W@WH01: on hand {stock['on_hand']}, "

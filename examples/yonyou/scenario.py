@@ -2,8 +2,9 @@
 
 Shared by ``run.py`` (the one-command demo) and the end-to-end tests. The reference CRM
 is reached through its REST API, the YonBIP emulator through the open API (signed
-token, gateway discovery); stock, which no API writes, through the emulator's seed
-endpoint, and an approval (nextStatus) as YonBIP's workflow would set it.
+token, gateway discovery); stock, sales-outs and receipt bills, which the hub only
+reads, through the emulator's control endpoints, and an approval (nextStatus) as
+YonBIP's workflow would set it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ __all__ = ["Crm", "crm_accounts", "crm_order", "YonyouDesk", "load_config", "ser
 
 HERE = Path(__file__).resolve().parent
 HUB_FILE = HERE / "hub.yaml"
-PIPELINES = ("customers", "orders", "inventory")
+PIPELINES = ("customers", "orders", "inventory", "deliveries", "receipts")
 DISCOVERY = "/open-auth/dataCenter/getGatewayAddress"
 
 
@@ -86,6 +87,33 @@ class YonyouDesk:
     def stock(self, rows: list[dict[str, Any]]) -> None:
         httpx.post(f"{self.url}/__emulator__/stock", json={"rows": rows},
                    timeout=30).raise_for_status()
+
+    def seed(self, document: str, documents: list[dict[str, Any]]) -> list[str]:
+        response = httpx.post(f"{self.url}/__emulator__/seed",
+                              json={"document": document, "documents": documents}, timeout=30)
+        response.raise_for_status()
+        return list(response.json()["ids"])
+
+    def deliver(self, code: str, order: str, customer: str, lines: list[tuple[str, float]],
+                waybill: str, carrier: str = "COSCO Shipping") -> list[str]:
+        """The warehouse ships an order: an audited sales-out pushed down from it."""
+        return self.seed("salesout", [{
+            "code": code, "vouchdate": "2026-03-10 09:30:00", "cust": customer,
+            "srcBillNO": order, "srcBillType": "2", "iLogisticId_name": carrier,
+            "cLogisticsBillNo": waybill, "status": 1,
+            "details": [{"product_cCode": sku, "productsku_cCode": sku, "qty": qty,
+                         "upcode": order, "firstupcode": order} for sku, qty in lines]}])
+
+    def receive(self, code: str, order: str, customer: str, amount: float,
+                rate: float = 7.1, currency: str = "美元") -> list[str]:
+        """Finance records money in against an order: a receipt bill (收款单)."""
+        return self.seed("receivebill", [{
+            "code": code, "vouchdate": "2026-03-12 00:00:00", "customer_code": customer,
+            "orderno": order, "currency_name": currency, "natCurrency_name": "人民币",
+            "exchRate": rate, "oriSum": amount, "natSum": round(amount * rate, 2),
+            "status": 1, "auditstatus": 1,
+            "ReceiveBill_b": [{"oriSum": amount, "natSum": round(amount * rate, 2),
+                               "customer_code": customer, "orderno": order}]}])
 
     def events(self) -> list[dict[str, Any]]:
         return list(httpx.get(f"{self.url}/__emulator__/events", timeout=30).json())
