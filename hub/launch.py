@@ -119,6 +119,14 @@ def run_every_pipeline(hub_file: Path, echo: Echo) -> None:
             run(name)
 
 
+def _whatsapp_secret(hub_file: Path) -> str | None:
+    """The app secret of the first WhatsApp system, to sign the story's inquiry."""
+    for system in load_hub_config(hub_file).systems.values():
+        if system.connector == "whatsapp":
+            return str(system.settings.get("app_secret") or "") or None
+    return None
+
+
 def up(*, serve: bool = True, echo: Echo, prefect_port: int = 4200,
        builtin_port: int = 8100) -> None:
     settings = get_settings()
@@ -144,7 +152,8 @@ def demo(*, serve: bool = True, echo: Echo) -> None:
         echo("Running every pipeline once (each run is a flow run in the Prefect UI):")
         run_every_pipeline(settings.hub_file, echo)
         echo("\nThe story: 1,000 LED lamps from inquiry to payment")
-        tell(Story(stack.builtin, token, flow_runner(settings.hub_file, echo), echo))
+        tell(Story(stack.builtin, token, flow_runner(settings.hub_file, echo), echo,
+                   hub_url=stack.hub_api, whatsapp_secret=_whatsapp_secret(settings.hub_file)))
         print_urls(stack, echo)
         if serve:
             serve_pipelines(settings.hub_file, echo)

@@ -10,6 +10,7 @@ Prefect flow run.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -23,6 +24,7 @@ Echo = Callable[[str], None]
 RunPipeline = Callable[[str], None]
 
 CUSTOMER = "C-9001"
+BUYER_WA_ID = "4915112345678"
 ORDER = "SO-STORY-0001"
 
 
@@ -59,20 +61,52 @@ class Products:
 
 
 def tell(story: Story) -> None:
-    for step in (story.stock_in_crm, story.quote_and_confirm, story.order_reaches_erp,
+    for step in (story.whatsapp_inquiry, story.stock_in_crm, story.quote_and_confirm, story.order_reaches_erp,
                  story.approval_round_trip, story.ship_and_track, story.customer_pays):
         step()
 
 
 class Story:
-    def __init__(self, builtin_url: str, token: str, run: RunPipeline, echo: Echo) -> None:
+    def __init__(self, builtin_url: str, token: str, run: RunPipeline, echo: Echo, *,
+                 hub_url: str | None = None, whatsapp_secret: str | None = None) -> None:
         self.products = Products(builtin_url, token)
         self.run = run
         self.echo = echo
         self.today = date.today()
+        self.hub_url = hub_url
+        self.whatsapp_secret = whatsapp_secret
 
     def say(self, text: str) -> None:
         self.echo(f"\n▶ {text}")
+
+    def whatsapp_inquiry(self) -> None:
+        if not (self.hub_url and self.whatsapp_secret):
+            return
+        from connectors.whatsapp.emulator import deliver, inbound_payload
+
+        self.say("A buyer writes on WhatsApp asking for 1,000 LED lamps; the hub creates a "
+                 "CRM lead")
+        text = "Hi, we need 1000 LED lamps (A60 9W E27), CIF Hamburg. Please quote."
+        answer = deliver(f"{self.hub_url}/webhooks/whatsapp", inbound_payload(
+            BUYER_WA_ID, {"type": "text", "text": {"body": text}}, name="Jonas Becker"),
+            app_secret=self.whatsapp_secret)
+        self.echo(f"  WhatsApp → POST /webhooks/whatsapp: {answer.status_code} (signed by Meta's "
+                  "scheme, stored in the inbox, applied by the inbox worker)")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            leads = [lead for lead in self.products.items("/crm/leads", limit=500)
+                     if lead.get("whatsapp_id") in (BUYER_WA_ID, f"+{BUYER_WA_ID}")]
+            if leads:
+                lead = leads[0]
+                items = ", ".join(" ".join(str(part) for part in (
+                    i.get("qty"), i.get("uom"), i.get("product")) if part)
+                    for i in lead.get("inquiry_items", []))
+                self.echo(f"  CRM lead {lead['lead_ref']}: {lead.get('contact_name')}, "
+                          f"{lead.get('country_code')}, asked for {items}; assigned to "
+                          f"{lead.get('assigned_rep')}")
+                return
+            time.sleep(0.5)
+        raise RuntimeError("the WhatsApp inquiry did not become a CRM lead within 60 s")
 
     def stock_in_crm(self) -> None:
         self.say("The ERP holds 800 LED lamps; the hub shows that in the CRM")
