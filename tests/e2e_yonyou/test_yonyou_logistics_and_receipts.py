@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from examples.yonyou.scenario import PIPELINES, crm_accounts, crm_order
+from examples.yonyou.scenario import PIPELINES, crm_accounts, crm_order, stock_row
 from hub.store.tables import DeadLetter
 from hub.sync.engine import run_pipeline
 from yonyou_e2e_support import MakeYonyouContext, YonyouWorld
@@ -73,7 +73,6 @@ def test_documents_that_cannot_be_a_payment_or_shipment_are_dead_lettered(
 
 def test_the_five_streams_of_the_example_run_and_settle(
         yworld: YonyouWorld, make_ycontext: MakeYonyouContext) -> None:
-    from examples.yonyou.scenario import stock_row
     yworld.crm.upsert("customers", crm_accounts(2))
     yworld.crm.upsert("orders", [crm_order("SO-1", "C0001")])
     yworld.desk.stock([stock_row("LED-A60-9W", "WH01", 800, 700)])
