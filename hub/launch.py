@@ -119,6 +119,17 @@ def run_every_pipeline(hub_file: Path, echo: Echo) -> None:
             run(name)
 
 
+def _customs_import(csv_file: Path) -> str:
+    """Run the customs-import flow on one AMS file (a flow run in the Prefect UI)."""
+    from flows.customs import customs_import
+
+    os.environ["TRADEHUB_CUSTOMS_CSV"] = str(csv_file)
+    summary = customs_import()
+    return (f"[flow run: customs import] {summary.records} bills of lading, "
+            f"{summary.customers_enriched} customer(s) enriched, "
+            f"{summary.prospects_created} prospect lead(s)")
+
+
 def _whatsapp_secret(hub_file: Path) -> str | None:
     """The app secret of the first WhatsApp system, to sign the story's inquiry."""
     for system in load_hub_config(hub_file).systems.values():
@@ -153,7 +164,8 @@ def demo(*, serve: bool = True, echo: Echo) -> None:
         run_every_pipeline(settings.hub_file, echo)
         echo("\nThe story: 1,000 LED lamps from inquiry to payment")
         tell(Story(stack.builtin, token, flow_runner(settings.hub_file, echo), echo,
-                   hub_url=stack.hub_api, whatsapp_secret=_whatsapp_secret(settings.hub_file)))
+                   hub_url=stack.hub_api, whatsapp_secret=_whatsapp_secret(settings.hub_file),
+                   import_customs=_customs_import))
         print_urls(stack, echo)
         if serve:
             serve_pipelines(settings.hub_file, echo)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -61,20 +62,23 @@ class Products:
 
 
 def tell(story: Story) -> None:
-    for step in (story.whatsapp_inquiry, story.stock_in_crm, story.quote_and_confirm, story.order_reaches_erp,
-                 story.approval_round_trip, story.ship_and_track, story.customer_pays):
+    for step in (story.whatsapp_inquiry, story.stock_in_crm, story.quote_and_confirm,
+                 story.order_reaches_erp, story.approval_round_trip, story.ship_and_track,
+                 story.customer_pays, story.customs_enrichment):
         step()
 
 
 class Story:
     def __init__(self, builtin_url: str, token: str, run: RunPipeline, echo: Echo, *,
-                 hub_url: str | None = None, whatsapp_secret: str | None = None) -> None:
+                 hub_url: str | None = None, whatsapp_secret: str | None = None,
+                 import_customs: Callable[[Path], str] | None = None) -> None:
         self.products = Products(builtin_url, token)
         self.run = run
         self.echo = echo
         self.today = date.today()
         self.hub_url = hub_url
         self.whatsapp_secret = whatsapp_secret
+        self.import_customs = import_customs
 
     def say(self, text: str) -> None:
         self.echo(f"\n▶ {text}")
@@ -196,3 +200,37 @@ class Story:
         crm = self.products.by_key("/crm/orders", ORDER)
         self.echo(f"  CRM order {ORDER}: {crm['payment_status']}, paid USD {crm['paid_amount']} "
                   f"= CNY {crm.get('paid_amount_base')}")
+
+    def customs_enrichment(self) -> None:
+        if self.import_customs is None:
+            return
+        import csv
+        import tempfile
+
+        from connectors.customs.synthetic import AMS_HEADER, ams_row
+
+        self.say("Customs data enriches the customer's profile")
+        bills = [{
+            "id": f"BOLSTORY{n:04d}",
+            "arrival_date": (self.today - timedelta(days=20 * n + 5)).isoformat(),
+            "importer": {"name": "LICHTWERK HANDELS GMBH", "country": "DE"},
+            "exporter": {"name": supplier, "country": "CN"},
+            "hs_code": "8539.52.0000", "description": "LED LAMPS",
+            "quantity": 400 + 10 * n, "quantity_unit": "CTN",
+            "weight": 2400 + 15 * n, "weight_unit": "K", "value_usd": 18000 + 250 * n,
+            "port_of_lading": "Ningbo", "port_of_unlading": "Hamburg",
+            "bill_of_lading": f"COSU{n:010d}"}
+            for n, supplier in enumerate(["Ningbo Sunrise Electric Co., Ltd.",
+                                          "Xiamen Topstar Lighting Co., Ltd."] * 4)]
+        # A European trade-data extract: AMS-style columns plus the consignee's country.
+        path = Path(tempfile.mkdtemp(prefix="tradehub-customs-")) / "imports.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, fieldnames=[*AMS_HEADER, "consignee_country"])
+            writer.writeheader()
+            for bill in bills:
+                writer.writerow({**ams_row(bill), "consignee_country": "DE"})
+        self.echo(f"  {self.import_customs(path)}")
+        profile = self.products.by_key("/crm/customers", CUSTOMER).get("customs_profile") or {}
+        self.echo(f"  CRM account {CUSTOMER}: imports USD {profile.get('annual_import_usd')} a "
+                  f"year, last shipment {profile.get('last_shipment_on')}, top HS "
+                  f"{profile.get('top_hs_codes')}, suppliers {profile.get('main_suppliers')}")
