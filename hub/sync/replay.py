@@ -46,6 +46,7 @@ def replay_dead_letters(ctx: SyncContext, pipeline: str,
                 updated_at=datetime.fromisoformat(at) if at else None))
             letter.status = "replayed"
             letter.replayed_at = utcnow()
+            letter.attempts += 1
     ctx.reload_mappings()
     run = PipelineRun(ctx, pipeline)
     with run.started():
