@@ -276,6 +276,8 @@ class KingdeeConnector(Connector):
         if record.only_fields:
             wanted = list(record.only_fields)
             if entry is not None and (row_fields & set(wanted) or entry.name in wanted):
+                if entry.name in wanted:      # naming the lines names every field they carry
+                    wanted.extend(row_fields)
                 wanted.append(entry.name)
         else:
             # Kingdee updates an entry field only when both the entry and the field are named
