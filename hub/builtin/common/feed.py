@@ -4,6 +4,12 @@ The cursor is the last sequence number the reader has seen, as a string. Because
 writers allocate sequence numbers under the product's feed lock and commit before
 releasing it (see ``product.py``), every row below a visible one is visible too, so
 ``seq > since ORDER BY seq`` never skips a change that commits late.
+
+Every sync reads the whole feed, so a page is written as JSON straight from the
+rows: each stored document is spliced in as the database holds it (it is JSON
+already), not decoded into objects, checked and encoded again. ``ChangePage`` is the
+shape the page has (the OpenAPI document shows it; ``read_changes`` reads a page
+back through it, and the schemathesis run holds responses to it).
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from hub.builtin.common.errors import ApiError
 from hub.builtin.common.product import Product, utc
@@ -49,18 +56,32 @@ def parse_cursor(since: str | None) -> int:
 
 def read_changes(product: Product, *, since: int, limit: int,
                  resources: list[str] | None = None) -> ChangePage:
+    """One page of the feed (what ``read_changes_json`` serves, read back)."""
+    return ChangePage.model_validate_json(
+        read_changes_json(product, since=since, limit=limit, resources=resources))
+
+
+def read_changes_json(product: Product, *, since: int, limit: int,
+                      resources: list[str] | None = None) -> bytes:
+    """One page of the feed, as the JSON body of a ``ChangePage``."""
     table = product.tables.changes
     query = select(table.seq, table.resource, table.record_id, table.op, table.at,
-                   table.data).where(table.seq > since).order_by(table.seq).limit(limit + 1)
+                   cast(table.data, Text)).where(table.seq > since).order_by(table.seq) \
+        .limit(limit + 1)
     if resources:
         for name in resources:
             product.resource(name)
         query = query.where(table.resource.in_(resources))
     with product.reading() as session:
-        rows = list(session.execute(query))
+        rows = session.execute(query).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    changes = [Change(seq=r.seq, resource=r.resource, id=r.record_id, op=r.op, at=utc(r.at),
-                      data=r.data) for r in rows]
-    return ChangePage(changes=changes, next=str(rows[-1].seq if rows else since),
-                      has_more=has_more)
+    dumps = orjson.dumps
+    changes = b",".join(
+        b'{"seq":%d,"resource":%s,"id":%d,"op":%s,"at":%s,"data":%s}' % (
+            seq, dumps(resource), record_id, dumps(op),
+            dumps(utc(at), option=orjson.OPT_UTC_Z), data.encode())
+        for seq, resource, record_id, op, at, data in rows)
+    last = str(rows[-1][0] if rows else since)
+    return b'{"changes":[%s],"next":%s,"has_more":%s}' % (
+        changes, dumps(last), b"true" if has_more else b"false")

@@ -21,7 +21,7 @@ from hub.builtin.common.batch import (
     upsert_items,
 )
 from hub.builtin.common.errors import ApiError, conflict, describe_errors, not_found
-from hub.builtin.common.feed import MAX_PAGE, ChangePage, parse_cursor, read_changes
+from hub.builtin.common.feed import MAX_PAGE, ChangePage, parse_cursor, read_changes_json
 from hub.builtin.common.product import Product, Writer, represent_row
 from hub.builtin.common.resource import Resource
 
@@ -40,9 +40,10 @@ def product_router(product: Product) -> APIRouter:
                 summary="Every change in order, exactly once, page by page")
     def changes(since: str | None = Query(None, description="'next' of the previous page"),
                 limit: int = Query(500, ge=1, le=MAX_PAGE),
-                resource: str | None = Query(None, description="Only this resource")) -> ChangePage:
-        return read_changes(product, since=parse_cursor(since), limit=limit,
-                            resources=[resource] if resource else None)
+                resource: str | None = Query(None, description="Only this resource")) -> Response:
+        body = read_changes_json(product, since=parse_cursor(since), limit=limit,
+                                 resources=[resource] if resource else None)
+        return Response(body, media_type="application/json")
 
     for resource in product.resources.values():
         add_resource_routes(router, product, resource)
