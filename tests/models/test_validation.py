@@ -110,7 +110,7 @@ def test_chinese_names_survive_a_json_round_trip() -> None:
 
 def test_every_entity_has_a_stable_hub_id_and_a_registry_name() -> None:
     assert set(ENTITIES) == {"customer", "product", "sales_order", "inventory", "shipment",
-                             "payment", "lead", "approval", "trade_record"}
+                             "payment", "lead", "approval", "trade_record", "activity"}
     first, second = Customer(name="A", country="US"), Customer(name="A", country="US")
     assert first.hub_id != second.hub_id
     assert Customer.model_validate(first.model_dump()).hub_id == first.hub_id
