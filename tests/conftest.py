@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ from sqlalchemy import Engine
 
 from db_support import BACKENDS, fresh_database_url
 from hub.store.db import make_engine
+
+if TYPE_CHECKING:
+    from hub.sync.config import HubConfig
+    from hub.sync.context import SyncContext
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
@@ -45,6 +50,24 @@ def store_engine(database_url: str) -> Iterator[Engine]:
     engine = create_store_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sync_context_factory(store_engine: Engine) -> Iterator[Callable[[HubConfig], SyncContext]]:
+    """SyncContexts on the test's store, each closed (connectors and all) afterwards."""
+    from hub.store.db import session_factory
+    from hub.sync.context import SyncContext
+
+    made: list[SyncContext] = []
+
+    def make(config: HubConfig) -> SyncContext:
+        ctx = SyncContext(config=config, sessions=session_factory(store_engine))
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.close()
 
 
 def pytest_report_header(config: pytest.Config) -> str:

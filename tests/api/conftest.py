@@ -8,13 +8,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import Engine
 
 from api_support import ADMIN_TOKEN, hub_config
 from hub.api.app import create_app
 from hub.api.settings import ApiSettings
 from hub.config import Settings
-from hub.store.db import session_factory
 from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
 
@@ -22,17 +20,9 @@ MakeApp = Callable[..., FastAPI]
 
 
 @pytest.fixture
-def make_ctx(store_engine: Engine) -> Iterator[Callable[[HubConfig], SyncContext]]:
-    made: list[SyncContext] = []
-
-    def make(config: HubConfig) -> SyncContext:
-        ctx = SyncContext(config=config, sessions=session_factory(store_engine))
-        made.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in made:
-        ctx.close()
+def make_ctx(sync_context_factory: Callable[[HubConfig], SyncContext],
+             ) -> Callable[[HubConfig], SyncContext]:
+    return sync_context_factory
 
 
 @pytest.fixture

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
 from examples.kingdee.scenario import load_config, serve
-from hub.store.db import session_factory
+from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
 from kingdee_e2e_support import MakeContext, World
 
@@ -25,16 +24,11 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 
 @pytest.fixture
-def make_context(world: World, store_engine: Engine) -> Iterator[MakeContext]:
-    made: list[SyncContext] = []
-
+def make_context(world: World,
+                 sync_context_factory: Callable[[HubConfig], SyncContext]) -> MakeContext:
     def make(**kingdee_settings: Any) -> SyncContext:
         settings = {"retry_initial_wait": 0.01, **kingdee_settings}
-        config = load_config(world.servers.builtin_url, world.servers.kingdee_url, settings)
-        ctx = SyncContext(config=config, sessions=session_factory(store_engine))
-        made.append(ctx)
-        return ctx
+        return sync_context_factory(load_config(world.servers.builtin_url,
+                                                world.servers.kingdee_url, settings))
 
-    yield make
-    for ctx in made:
-        ctx.close()
+    return make

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
 from examples.yonyou.scenario import load_config, serve
-from hub.store.db import session_factory
+from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
 from yonyou_e2e_support import MakeYonyouContext, YonyouWorld
 
@@ -25,16 +24,11 @@ def yworld(tmp_path: Path) -> Iterator[YonyouWorld]:
 
 
 @pytest.fixture
-def make_ycontext(yworld: YonyouWorld, store_engine: Engine) -> Iterator[MakeYonyouContext]:
-    made: list[SyncContext] = []
-
+def make_ycontext(yworld: YonyouWorld,
+                  sync_context_factory: Callable[[HubConfig], SyncContext]) -> MakeYonyouContext:
     def make(**yonyou_settings: Any) -> SyncContext:
         settings = {"retry_initial_wait": 0.01, **yonyou_settings}
-        config = load_config(yworld.servers.builtin_url, yworld.servers.yonyou_url, settings)
-        ctx = SyncContext(config=config, sessions=session_factory(store_engine))
-        made.append(ctx)
-        return ctx
+        return sync_context_factory(load_config(yworld.servers.builtin_url,
+                                                yworld.servers.yonyou_url, settings))
 
-    yield make
-    for ctx in made:
-        ctx.close()
+    return make

@@ -6,12 +6,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from db_support import fresh_database_url
 from hub.builtin.app import create_app as create_builtin_app
 from hub.services import AppServer
-from hub.store.db import session_factory
 from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
 from sync_support import TOKEN, Product
@@ -27,17 +25,9 @@ def products(backend: str, tmp_path: Path) -> Iterator[AppServer]:
 
 
 @pytest.fixture
-def make_context(store_engine: Engine) -> Iterator[Callable[[HubConfig], SyncContext]]:
-    made: list[SyncContext] = []
-
-    def make(config: HubConfig) -> SyncContext:
-        ctx = SyncContext(config=config, sessions=session_factory(store_engine))
-        made.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in made:
-        ctx.close()
+def make_context(sync_context_factory: Callable[[HubConfig], SyncContext],
+                 ) -> Callable[[HubConfig], SyncContext]:
+    return sync_context_factory
 
 
 @pytest.fixture
