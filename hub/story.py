@@ -123,10 +123,10 @@ class Story:
     def quote_and_confirm(self) -> None:
         self.say("The salesperson quotes 800 now and 200 in 15 days; the customer confirms")
         self.products.upsert("/crm/customers", {
-            "account_code": CUSTOMER, "company_name": "Lichtwerk Handels GmbH",
+            "account_code": CUSTOMER, "company_name": "Hanse Licht Import GmbH",
             "country_code": "DE", "city": "Hamburg", "currency": "USD",
             "account_owner": "anna.schmidt",
-            "contacts": [{"full_name": "Jonas Becker", "email": "jonas.becker@lichtwerk.example",
+            "contacts": [{"full_name": "Jonas Becker", "email": "jonas.becker@hanselicht.example",
                           "phone": "+4940123456", "primary": True}]})
         self.products.upsert("/crm/orders", {
             "doc_no": ORDER, "doc_type": "order", "account_code": CUSTOMER,
@@ -213,7 +213,7 @@ class Story:
         bills = [{
             "id": f"BOLSTORY{n:04d}",
             "arrival_date": (self.today - timedelta(days=20 * n + 5)).isoformat(),
-            "importer": {"name": "LICHTWERK HANDELS GMBH", "country": "DE"},
+            "importer": {"name": "HANSE LICHT IMPORT GMBH", "country": "DE"},
             "exporter": {"name": supplier, "country": "CN"},
             "hs_code": "8539.52.0000", "description": "LED LAMPS",
             "quantity": 400 + 10 * n, "quantity_unit": "CTN",
