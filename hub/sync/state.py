@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from hub.store.base import utcnow
@@ -26,7 +25,7 @@ from hub.store.tables import (
     PendingChange,
     RecordHash,
 )
-from hub.store.upsert import upsert_rows
+from hub.store.upsert import upsert_rows, write_many
 
 IN_CHUNK = 500
 
@@ -34,50 +33,6 @@ IN_CHUNK = 500
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), IN_CHUNK):
         yield values[start:start + IN_CHUNK]
-
-
-def _write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
-                *, keys: Sequence[str] | None = None) -> None:
-    """INSERT many rows (an upsert on ``keys``) through the driver's executemany.
-
-    SQLAlchemy's executemany builds every row's parameters in Python, which cost more
-    than the database's own work for the few rows per record a sync writes. Here the
-    statement is compiled once and each value only goes through its column type's
-    bind processor (the same conversion SQLAlchemy applies). Anything unusual (a
-    column default the rows do not carry, another dialect) takes the ordinary path.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect.name)
-    if insert is None:
-        if keys:
-            upsert_rows(session, table, rows, keys=keys)
-        else:
-            session.execute(table.insert(), list(rows))
-        return
-    columns = list(rows[0])
-    statement = insert(table)
-    if keys:
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={c: statement.excluded[c] for c in columns if c not in keys})
-    compiled = statement.compile(dialect=dialect, column_keys=columns)
-    names = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
-    if sorted(names) != sorted(columns):
-        session.execute(statement, list(rows))
-        return
-    processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                  for name in names]
-    if compiled.positional:
-        params: list[Any] = [tuple(value if p is None else p(value) for p, value in
-                                   zip(processors, (row[n] for n in names), strict=True))
-                             for row in rows]
-    else:
-        params = [{n: (row[n] if p is None else p(row[n])) for n, p in
-                   zip(names, processors, strict=True)} for row in rows]
-    connection.exec_driver_sql(compiled.string, params)
 
 
 # -- cursors -----------------------------------------------------------------------
@@ -118,7 +73,7 @@ def add_links(session: Session, *, entity: str, system: str,
     """Link (hub id, remote id) pairs; the unique constraints refuse a double match."""
     if pairs:
         now = utcnow()
-        _write_many(session, Link.__table__, [
+        write_many(session, Link.__table__, [
             {"entity": entity, "hub_id": h, "system": system, "remote_id": r, "created_at": now}
             for h, r in pairs])
 
@@ -153,7 +108,7 @@ def hub_ids_by_natural_key(session: Session, *, entity: str, pipeline: str,
 def save_golden(session: Session, *, entity: str,
                 records: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
     now = utcnow()
-    _write_many(session, CanonicalState.__table__, [
+    write_many(session, CanonicalState.__table__, [
         {"entity": entity, "hub_id": h, "natural_key": k, "data": d, "updated_at": now}
         for h, k, d in records], keys=("entity", "hub_id"))
 
@@ -187,7 +142,7 @@ def save_side_states(session: Session, *, entity: str, system: str,
                      ) -> None:
     """(hub id, hash, snapshot, source updated_at, written by hub) per record."""
     now = utcnow()
-    _write_many(session, RecordHash.__table__, [
+    write_many(session, RecordHash.__table__, [
         {"entity": entity, "hub_id": h, "system": system, "hash": digest, "snapshot": snap,
          "source_updated_at": at, "written_by_hub": written, "updated_at": now}
         for h, digest, snap, at, written in states], keys=("entity", "hub_id", "system"))
@@ -207,7 +162,7 @@ def pending_for(session: Session, *, pipeline: str, system: str,
 
 
 def save_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    _write_many(session, PendingChange.__table__, rows, keys=("pipeline", "hub_id", "system"))
+    write_many(session, PendingChange.__table__, rows, keys=("pipeline", "hub_id", "system"))
 
 
 def next_pending_hub_ids(session: Session, *, pipeline: str, limit: int) -> list[str]:
@@ -291,5 +246,5 @@ def add_outbox(session: Session, events: Sequence[dict[str, Any]]) -> None:
     """Record committed changes for outbound delivery (same transaction as the change)."""
     if events:
         now = utcnow()
-        _write_many(session, OutboxEvent.__table__,
+        write_many(session, OutboxEvent.__table__,
                     [{**event, "created_at": now} for event in events])

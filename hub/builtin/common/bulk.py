@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import JSON, Table, bindparam, text
 from sqlalchemy.orm import Session
 
+from hub.store.upsert import write_many
+
 
 def _copy_value(table: Table, column: str, value: Any) -> Any:
     if value is not None and isinstance(table.c[column].type, JSON):
@@ -31,26 +33,6 @@ def _copy(session: Session, table_name: str, table: Table, rows: Sequence[dict[s
             copy.write_row([_copy_value(table, c, row[c]) for c in columns])
 
 
-def _executemany(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT through the driver's executemany, each value through its column type's
-    bind processor: SQLAlchemy's own executemany spends more per row building
-    parameters than SQLite spends storing the row."""
-    connection = session.connection()
-    dialect = connection.dialect
-    columns = list(rows[0])
-    compiled = table.insert().compile(dialect=dialect, column_keys=columns)
-    names = list(compiled.positiontup or [])
-    if not compiled.positional or sorted(names) != sorted(columns):
-        session.execute(table.insert(), list(rows))
-        return
-    processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                  for name in names]
-    connection.exec_driver_sql(compiled.string, [
-        tuple(value if p is None else p(value)
-              for p, value in zip(processors, (row[n] for n in names), strict=True))
-        for row in rows])
-
-
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -58,7 +40,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         session.flush()
         _copy(session, table.name, table, rows)
     else:
-        _executemany(session, table, rows)
+        write_many(session, table, rows)
 
 
 def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
