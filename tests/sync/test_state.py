@@ -9,8 +9,7 @@ from sqlalchemy import Engine, Table, select
 
 from hub.store.db import session_factory
 from hub.store.tables import CanonicalState, Link, OutboxEvent, PendingChange, RecordHash
-from hub.store.upsert import upsert_rows
-from hub.sync import state
+from hub.store.upsert import upsert_rows, write_many
 
 AT = datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
 
@@ -63,7 +62,7 @@ def test_bulk_writes_store_what_sqlalchemy_stores(store_engine: Engine) -> None:
                 upsert_rows(session, table, rows_for(table, "a"), keys=keys)
             else:
                 session.execute(table.insert(), rows_for(table, "a"))
-            state._write_many(session, table, rows_for(table, "b"), keys=keys)
+            write_many(session, table, rows_for(table, "b"), keys=keys)
         assert stored(store_engine, table, "a") == stored(store_engine, table, "b"), table.name
 
 
@@ -71,9 +70,9 @@ def test_bulk_upserts_replace_rows_with_the_same_key(store_engine: Engine) -> No
     sessions = session_factory(store_engine)
     table: Table = RecordHash.__table__  # type: ignore[assignment]
     with sessions() as session, session.begin():
-        state._write_many(session, table, rows_for(table, "c"), keys=KEYS[table.name])
+        write_many(session, table, rows_for(table, "c"), keys=KEYS[table.name])
         again = [{**row, "hash": "new"} for row in rows_for(table, "c")]
-        state._write_many(session, table, again, keys=KEYS[table.name])
+        write_many(session, table, again, keys=KEYS[table.name])
     with store_engine.connect() as connection:
         hashes = connection.execute(select(table.c.hash).where(
             table.c.hub_id.like("c%"))).scalars().all()
