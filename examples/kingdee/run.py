@@ -17,6 +17,7 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:                 # run as a plain script from anywhere
@@ -30,6 +31,19 @@ from hub.store.migrate import create_store_engine  # noqa: E402
 from hub.sync.context import SyncContext  # noqa: E402
 from hub.sync.counts import RunSummary  # noqa: E402
 from hub.sync.engine import run_pipeline  # noqa: E402
+
+
+def report_crm(crm: Any) -> None:
+    """What the CRM shows at the end: the story's order and customer, as sales sees them."""
+    order = crm.by_key("orders", "SO-2026-001")
+    account = crm.by_key("customers", "C0001")
+    tracking = order.get("tracking") or {}
+    print(f"\nCRM order SO-2026-001: status {order['fulfilment_status']}, "
+          f"paid {order['paid_amount']} {order['currency']} "
+          f"({order['paid_amount_base']} {order['base_currency']}), "
+          f"carrier {tracking.get('carrier')}, waybill {tracking.get('bl_no')}")
+    print(f"CRM customer C0001: credit limit {account['credit_limit']}, "
+          f"receivables {account['receivable_status']}")
 
 
 def show(title: str, summaries: list[RunSummary]) -> None:
@@ -75,15 +89,7 @@ def main() -> int:
                 show("pass 3: nothing changed, nothing written",
                      [run_pipeline(ctx, p) for p in PIPELINES])
 
-                order = crm.by_key("orders", "SO-2026-001")
-                account = crm.by_key("customers", "C0001")
-                tracking = order.get("tracking") or {}
-                print(f"\nCRM order SO-2026-001: status {order['fulfilment_status']}, "
-                      f"paid {order['paid_amount']} {order['currency']} "
-                      f"({order['paid_amount_base']} {order['base_currency']}), "
-                      f"waybill {tracking.get('bl_no')}")
-                print(f"CRM customer C0001: credit limit {account['credit_limit']}, "
-                      f"receivables {account['receivable_status']}")
+                report_crm(crm)
             finally:
                 crm.close()
                 desk.close()

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:                 # run as a plain script from anywhere
     sys.path.insert(0, str(REPO))
 
-from examples.kingdee.run import show  # noqa: E402
+from examples.kingdee.run import report_crm, show  # noqa: E402
 from examples.yonyou.scenario import (  # noqa: E402
     PIPELINES, Crm, YonyouDesk, crm_accounts, crm_order, load_config, serve,
 )
@@ -61,16 +61,8 @@ def main() -> int:
                 show("pass 3: nothing changed, nothing written",
                      [run_pipeline(ctx, p) for p in PIPELINES])
 
-                order = crm.by_key("orders", "SO-2026-001")
-                account = crm.by_key("customers", "C0001")
+                report_crm(crm)
                 stock = crm.by_key("stock", "LED-A60-9W@WH01")
-                tracking = order.get("tracking") or {}
-                print(f"\nCRM order SO-2026-001: status {order['fulfilment_status']}, "
-                      f"paid {order['paid_amount']} {order['currency']} "
-                      f"({order['paid_amount_base']} {order['base_currency']}), "
-                      f"carrier {tracking.get('carrier')}, waybill {tracking.get('bl_no')}")
-                print(f"CRM customer C0001: credit limit {account['credit_limit']}, "
-                      f"receivables {account['receivable_status']}")
                 print(f"CRM stock LED-A60-9W@WH01: on hand {stock['on_hand']}, "
                       f"reserved {stock['reserved']}")
                 print(f"YonBIP events queued for the hub's webhook: {len(desk.events())}")
