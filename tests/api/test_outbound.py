@@ -138,8 +138,12 @@ def test_changes_are_delivered_signed_in_order_with_retries_and_a_dead_letter(
     assert receiver.attempts["hub-1"] == 3           # two 503s, then accepted
     assert receiver.attempts["hub-3"] == 3           # the poison event, every try refused
 
-    deliveries = wait_for(lambda: delivering.get(
-        f"/admin/subscriptions/{sub['id']}/deliveries").json()["items"], what="the log")
+    def logged() -> list[dict[str, object]]:
+        # The receiver answers before the worker records the delivery: wait for all four.
+        items = delivering.get(f"/admin/subscriptions/{sub['id']}/deliveries").json()["items"]
+        return items if len(items) == 4 else []
+
+    deliveries = wait_for(logged, what="four delivery log entries")
     assert [(d["event_id"], d["status"], d["attempts"], d["response_status"])
             for d in reversed(deliveries)] == [
         ("hub-1", "delivered", 3, 204), ("hub-3", "failed", 3, 500),
