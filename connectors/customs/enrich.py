@@ -95,7 +95,8 @@ def enrich_customers(records: Iterable[TradeRecord], matches: Mapping[str, Impor
 
 
 def apply_enrichment(customer: Customer, enrichment: CustomerEnrichment) -> Customer:
-    """The customer with its customs fields replaced (Customer has no ports field yet)."""
+    """The customer with its customs fields replaced; ``main_ports`` are the ports the
+    customer's goods arrive at (discharge), which is what a CIF/CFR quote needs."""
     return Customer.model_validate({
         **customer.model_dump(),
         "annual_import_value_usd": enrichment.annual_import_value_usd,
@@ -103,4 +104,5 @@ def apply_enrichment(customer: Customer, enrichment: CustomerEnrichment) -> Cust
         "last_shipment_date": enrichment.last_shipment_date,
         "top_hs_codes": enrichment.top_hs_codes,
         "main_suppliers": enrichment.main_suppliers,
+        "main_ports": enrichment.ports_of_discharge,
     })

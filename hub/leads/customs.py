@@ -48,7 +48,7 @@ __all__ = ["CustomsImportSummary", "import_customs"]
 log = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ("annual_import_value_usd", "annual_import_weight_kg", "last_shipment_date",
-                  "top_hs_codes", "main_suppliers")
+                  "top_hs_codes", "main_suppliers", "main_ports")
 CENT = Decimal("0.01")
 GRAM = Decimal("0.001")
 

@@ -58,4 +58,7 @@ class Customer(CanonicalRecord):
     last_shipment_date: UtcDatetime | None = None
     top_hs_codes: list[str] = Field(default_factory=list)
     main_suppliers: list[str] = Field(default_factory=list)
+    main_ports: list[str] = Field(
+        default_factory=list,
+        description="Ports the customer imports through (ports of discharge), busiest first.")
     archived: bool = False

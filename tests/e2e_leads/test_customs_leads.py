@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from connectors.customs.synthetic import api_bills, write_ams_csv
+from connectors.customs.synthetic import PORTS_DISCHARGE, api_bills, write_ams_csv
 from hub.leads.customs import import_customs
 from hub.services import AppServer
 from hub.sync.config import HubConfig
@@ -53,6 +53,10 @@ def test_ten_thousand_bills_enrich_customers_and_create_prospects_once(
     assert profile["top_hs_codes"] and all(len(c) == 6 for c in profile["top_hs_codes"])
     assert profile["top_hs_codes"][0] in {"940540", "853950", "854143", "610910", "940360"}
     assert len(profile["main_suppliers"]) == 5
+    # Ports of discharge, busiest first, as the CSV names them (display-cased).
+    assert 1 <= len(profile["main_ports"]) <= 5
+    assert {p.casefold() for p in profile["main_ports"]} <= {
+        p.casefold() for p in PORTS_DISCHARGE}
     # Only the profile was written: the rep's fields are as they were.
     assert (acme["account_owner"], acme["tags"]) == ("bob", ["key-account"])
     assert customers["C-OTHER"]["customs_profile"] is None     # same name, other country

@@ -42,6 +42,7 @@ class CustomsProfile(Strict):
     last_shipment_on: date | None = None
     top_hs_codes: list[str] = Field(default_factory=list)
     main_suppliers: list[str] = Field(default_factory=list)
+    main_ports: list[str] = Field(default_factory=list, description="Ports of discharge.")
 
 
 class Account(Strict):
