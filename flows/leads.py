@@ -1,11 +1,18 @@
-"""The ``mail-leads`` flow: read the mailbox once (waiting for mail first if asked) and
-turn new inquiries into CRM leads, with lead intake (assignment, matching) installed."""
+"""The lead-channel flows.
+
+``mail-leads``: read the mailbox once (waiting for mail first if asked) and turn new
+inquiries into CRM leads, with lead intake (assignment, matching) installed.
+``whatsapp-send``: one WhatsApp message to a lead or customer, its outcome logged on
+it in the CRM (``hub.leads.outreach.send_whatsapp``).
+"""
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
 from flows.sync import publish_summary
+from connectors.whatsapp.sender import TemplateSpec
+from hub.leads.outreach import WhatsAppSent, send_whatsapp
 from hub.sync.counts import RunSummary
 from hub.sync.engine import run_pipeline
 from hub.sync.runtime import build_context
@@ -31,3 +38,20 @@ def mail_leads(pipeline: str = "email-leads", wait: bool = False) -> RunSummary:
     publish_summary(pipeline, summary.counts)
     get_run_logger().info("pipeline %s: %s", pipeline, summary.counts.model_dump())
     return summary
+
+
+@flow(name="whatsapp-send", flow_run_name="whatsapp send", log_prints=False)
+def whatsapp_send(text: str, lead: str | None = None, customer: str | None = None,
+                  template: str | None = None, system: str = "whatsapp") -> WhatsAppSent:
+    """Text inside the 24-hour window, else ``template`` (or the system's default)."""
+    ctx = build_context()
+    try:
+        sent = send_whatsapp(ctx, text=text, lead_hub_id=lead, customer_hub_id=customer,
+                             template=TemplateSpec(name=template) if template else None,
+                             system=system)
+    finally:
+        ctx.close()
+    get_run_logger().info("whatsapp %s %s (%s)", sent.result.kind, sent.result.outcome,
+                          sent.result.error.describe() if sent.result.error else
+                          sent.result.message_id)
+    return sent

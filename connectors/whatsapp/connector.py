@@ -8,8 +8,10 @@ WhatsApp only pushes: there is no API to list received messages, so
   ``data`` = the remote record below;
 * with ``log_conversations``, each inbound message also → an ``activity`` event (the conversation log entry),
   event id ``wamid#activity``, keyed by ``ref`` (a short digest of the wamid);
-* each status → a ``message_status`` event keyed by the wamid of our message, event
-  id ``wamid:status``; apply with :func:`connectors.whatsapp.parse.next_status`.
+* each status → an ``activity`` event for the message we sent (keyed by its wamid,
+  event id ``wamid:status``, ``direction`` "out", ``record`` "status"): the hub
+  applies it to that message's conversation entry with
+  :func:`connectors.whatsapp.parse.next_status`, so a late status never regresses it.
 
 The lead record (``data``) is ready for a mapping: ``wa_id``, ``phone`` (E.164),
 ``country`` (from the calling code), ``contact_name``, ``message`` (one line),
@@ -26,6 +28,7 @@ from datetime import datetime
 import httpx
 
 from connectors.base import Batch, ChangeEvent, Connector, ConnectorConfig
+from connectors.whatsapp.models import StatusUpdate
 from connectors.whatsapp.parse import ParsedWebhook, ReceivedMessage, parse_webhook_body
 from connectors.whatsapp.sender import SendResult, TemplateSpec, WhatsAppConfig, WhatsAppSender
 from connectors.whatsapp.webhook import verify_signature, verify_subscription
@@ -33,7 +36,8 @@ from hub.leads.extract import extract_inquiry
 from hub.leads.match import country_of_phone, normalise_wa_id
 from hub.models import InquiryItem
 
-__all__ = ["WhatsAppConnector", "activity_record", "lead_record", "message_ref"]
+__all__ = ["WhatsAppConnector", "activity_record", "lead_record", "message_ref",
+           "outbound_record", "status_record"]
 
 
 def _inquiry(received: ReceivedMessage) -> list[InquiryItem]:
@@ -77,6 +81,48 @@ def activity_record(received: ReceivedMessage) -> dict[str, object]:
     record["ref"] = message_ref(received.message.id)
     record["message_id"] = received.message.id
     return record
+
+
+def status_record(update: StatusUpdate) -> dict[str, object]:
+    """A delivery status as a change of the conversation entry of the message we sent."""
+    error = update.errors[0] if update.errors else None
+    return {
+        "record": "status",
+        "ref": message_ref(update.id),
+        "message_id": update.id,
+        "wa_id": update.recipient_id,
+        "phone": normalise_wa_id(update.recipient_id),
+        "direction": "out",
+        "message_status": update.status,
+        "status_at": update.timestamp.isoformat(),
+        "error_code": error.code if error else None,
+        "error_title": error.headline if error else None,
+    }
+
+
+def outbound_record(result: SendResult, *, text: str, remote_id: str,
+                    contact_name: str | None = None) -> dict[str, object]:
+    """The conversation entry of a message we sent (or tried to): what was sent, and
+    Meta's answer — the wamid, or the error code and title."""
+    error = result.error
+    what = (f"template {result.template}" if result.kind == "template" and result.template
+            else result.kind)
+    return {
+        "record": "outbound",
+        "ref": message_ref(remote_id),
+        "message_id": result.message_id,
+        "wa_id": result.wa_id or result.to,
+        "phone": normalise_wa_id(result.wa_id or result.to),
+        "contact_name": contact_name,
+        "direction": "out",
+        "message_type": what,
+        "message": text[:10000],
+        "received_at": result.sent_at.isoformat(),
+        "message_status": "accepted" if result.outcome == "accepted" else "failed",
+        "status_at": result.sent_at.isoformat(),
+        "error_code": error.code if error else None,
+        "error_title": error.headline if error else None,
+    }
 
 
 class WhatsAppConnector(Connector):
@@ -127,9 +173,9 @@ class WhatsAppConnector(Connector):
                         occurred_at=m.message.timestamp)
             for m in parsed.messages if self.settings.log_conversations)
         events.extend(
-            ChangeEvent(event_id=s.status.event_id, entity="message_status",
+            ChangeEvent(event_id=s.status.event_id, entity="activity",
                         remote_id=s.status.id, occurred_at=s.status.timestamp,
-                        data=s.status.model_dump(mode="json", exclude_none=True))
+                        data=status_record(s.status))
             for s in parsed.statuses)
         return events
 

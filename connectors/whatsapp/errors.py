@@ -12,6 +12,7 @@ about each code (protocols.md §3, pywa ``errors.py``).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import httpx
@@ -83,6 +84,16 @@ class GraphError(BaseModel):
             return cls.model_validate(body["error"])
         except ValidationError:
             return None
+
+    @property
+    def headline(self) -> str | None:
+        """The error's title: a status error's ``title``, else a send reply's ``message``
+        without Meta's "(#131026) " prefix."""
+        if self.title:
+            return self.title
+        if self.message:
+            return re.sub(r"^\(#\d+\)\s*", "", self.message) or None
+        return None
 
     def describe(self) -> str:
         text = self.title or self.message or "error"

@@ -80,6 +80,7 @@ class SendResult(BaseModel):
     wa_id: str | None = None
     message_status: str | None = None
     fell_back_to_template: bool = False
+    template: str | None = Field(None, description="The template's name, when one was sent.")
     error: GraphError | None = None
     sent_at: datetime
 
@@ -146,7 +147,8 @@ class WhatsAppSender:
         payload = {"type": "template", "template": {
             "name": template.name, "language": {"code": template.language},
             "components": components}}
-        return self._send(to, "template", payload, now or datetime.now(timezone.utc))
+        result = self._send(to, "template", payload, now or datetime.now(timezone.utc))
+        return result.model_copy(update={"template": template.name})
 
     def _no_template(self, to: str, now: datetime) -> SendResult:
         error = GraphError(code=131047, title="Re-engagement message",

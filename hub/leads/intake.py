@@ -18,6 +18,8 @@ happen here, with the store, and not in the connector:
    its activity resolve through the same ``resolve`` call, whichever comes first.
 3. **What to write.** ``prepare_lead``: the inquiry accumulates across messages, the
    rep comes from hub.yaml's ``lead_assignment`` and stays, the customer is kept.
+4. **Messages we sent** (activities with direction "out") and their delivery statuses
+   go to ``hub.leads.delivery.OutboundLog``, which keeps a status from regressing.
 
 It is installed as the context's mapping loader (``intake_loader``), wrapping the lead
 and activity mappings of channel systems, so the webhook path and the polled path go
@@ -40,6 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.leads.delivery import OutboundLog
 from hub.leads.match import LeadIndex, Match, MatchCandidate, MatchQuery
 from hub.leads.prepare import prepare_lead
 from hub.models import Customer, Lead
@@ -129,6 +132,18 @@ class LeadIntake:
         return Resolved(lead_hub_id=hub_id, customer=customer, customer_number=number,
                         previous=previous)
 
+    def known(self, system: str, wa_id: str, *, phone: str | None = None,
+              ) -> tuple[str | None, str | None, str | None]:
+        """The lead and customer (hub id, number) a recipient is known as; reserves nothing."""
+        with self.sessions() as session:
+            found = self.index(session).match(MatchQuery(whatsapp_id=wa_id, phone=phone))
+            lead = state.hub_ids_for_remote(session, entity="lead", system=system,
+                                            remote_ids=[wa_id]).get(wa_id)
+        if lead is None and found is not None and found.kind == "lead":
+            lead = found.hub_id
+        customer = found.hub_id if found is not None and found.kind == "customer" else None
+        return lead, customer, self._numbers.get(customer) if customer else None
+
     def _choose(self, session: Session, system: str, remote_id: str,
                 found: Match | None) -> str:
         """An existing lead found by phone or e-mail, unless this system already has it
@@ -172,6 +187,7 @@ class IntakeMapping:
         self.canonical_key_fields = inner.canonical_key_fields
         self.inbound_fields = inner.inbound_fields
         self.outbound_fields = inner.outbound_fields
+        self.outbound = OutboundLog(intake, system)
 
     def canonical_key_of(self, canonical: dict[str, Any]) -> str | None:
         return self.inner.canonical_key_of(canonical)
@@ -190,6 +206,8 @@ class IntakeMapping:
         return lead, self.intake.resolve(self.system, remote_id, query)
 
     def to_canonical(self, remote: dict[str, Any]) -> dict[str, Any]:
+        if self.entity == "activity" and remote.get("direction") == "out":
+            return self.outbound.to_canonical(self.inner, remote)
         canonical = self.inner.to_canonical(remote)
         sender = self._sender(remote)
         if sender is None:

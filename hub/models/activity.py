@@ -18,6 +18,10 @@ from hub.models.base import CanonicalRecord, UtcDatetime
 ActivityKind = Literal["note", "conversation", "reminder", "call", "email", "meeting"]
 Channel = Literal["whatsapp", "email", "phone", "meeting", "web", "customs"]
 Direction = Literal["in", "out"]
+MessageStatus = Literal["accepted", "sent", "delivered", "read", "played", "failed", "deleted",
+                        "warning"]
+"""Where a message we sent stands: ``accepted`` is the channel's answer to the send,
+the rest come later (WhatsApp statuses; a mail is ``sent`` or ``failed``)."""
 
 
 class Activity(CanonicalRecord):
@@ -39,6 +43,11 @@ class Activity(CanonicalRecord):
     customer_hub_id: str | None = Field(None, max_length=64)
     customer_number: str | None = Field(None, max_length=40)
     owner: str | None = Field(None, max_length=100)
+    message_status: MessageStatus | None = Field(
+        None, description="Outbound messages: the furthest status reached, never regressed.")
+    status_at: UtcDatetime | None = None
+    error_code: int | None = Field(None, description="Why a send failed (131026, 550…).")
+    error_title: str | None = Field(None, max_length=300)
     due_at: UtcDatetime | None = None
     done: bool = False
 

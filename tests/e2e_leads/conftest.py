@@ -22,7 +22,9 @@ from hub.services import AppServer
 from hub.store.db import session_factory
 from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
-from leads_support import TOKEN, Crm, Hub
+from connectors.whatsapp.emulator import EmulatorState
+from connectors.whatsapp.emulator import create_app as create_graph_app
+from leads_support import GRAPH_TOKEN, PHONE_NUMBER_ID, TOKEN, Crm, Hub
 from tests.connectors.email.conftest import PASSWORD, dovecot, mail_user  # noqa: F401
 
 
@@ -38,6 +40,19 @@ def crm(products: AppServer) -> Iterator[Crm]:
     client = Crm(products.url)
     yield client
     client.client.close()
+
+
+@pytest.fixture
+def graph() -> EmulatorState:
+    """What the emulated Meta knows (windows, undeliverable numbers, what was sent)."""
+    return EmulatorState(access_token=GRAPH_TOKEN, phone_number_ids={PHONE_NUMBER_ID},
+                         templates={"hello_world"})
+
+
+@pytest.fixture
+def graph_url(graph: EmulatorState) -> Iterator[str]:
+    with AppServer(create_graph_app(graph)) as server:
+        yield server.url
 
 
 @pytest.fixture

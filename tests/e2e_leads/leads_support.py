@@ -23,6 +23,7 @@ TOKEN = "leads-test-token"
 APP_SECRET = "leads-app-secret"
 VERIFY_TOKEN = "leads-verify"
 PHONE_NUMBER_ID = "106540352242922"
+GRAPH_TOKEN = "leads-graph-token"
 
 ASSIGNMENT: dict[str, Any] = {
     "default_rep": "alice",
@@ -44,15 +45,17 @@ def crm_system(base_url: str, app: str = "crm") -> dict[str, Any]:
             "mappings": str(REPO / "mappings" / "builtin" / app)}
 
 
-def whatsapp_system() -> dict[str, Any]:
+def whatsapp_system(graph_url: str = "http://127.0.0.1:1") -> dict[str, Any]:
     return {"connector": "whatsapp",
-            "settings": {"graph_url": "http://127.0.0.1:1", "phone_number_id": PHONE_NUMBER_ID,
-                         "access_token": "unused", "app_secret": APP_SECRET,
+            "settings": {"graph_url": graph_url, "phone_number_id": PHONE_NUMBER_ID,
+                         "access_token": GRAPH_TOKEN, "app_secret": APP_SECRET,
+                         "max_retries": 1, "default_template": {"name": "hello_world"},
                          "verify_token": VERIFY_TOKEN, "log_conversations": True},
             "mappings": str(REPO / "mappings" / "whatsapp")}
 
 
-def leads_config(base_url: str, **systems: dict[str, Any]) -> HubConfig:
+def leads_config(base_url: str, *, graph_url: str = "http://127.0.0.1:1",
+                 **systems: dict[str, Any]) -> HubConfig:
     pipelines: dict[str, Any] = {
         "whatsapp-leads": {"entity": "lead", "source": "whatsapp", "target": "crm"},
         "whatsapp-conversations": {"entity": "activity", "source": "whatsapp",
@@ -62,7 +65,8 @@ def leads_config(base_url: str, **systems: dict[str, Any]) -> HubConfig:
         pipelines["email-leads"] = {"entity": "lead", "source": "email", "target": "crm",
                                     "batch_size": 3}
     return HubConfig.model_validate({
-        "systems": {"crm": crm_system(base_url), "whatsapp": whatsapp_system(), **systems},
+        "systems": {"crm": crm_system(base_url), "whatsapp": whatsapp_system(graph_url),
+                    **systems},
         "pipelines": pipelines, "lead_assignment": ASSIGNMENT})
 
 

@@ -148,11 +148,15 @@ def test_handshake_and_statuses(products: AppServer, crm: Crm, make_hub: MakeHub
     bad = hub.client.get(URL, params={"hub.mode": "subscribe", "hub.verify_token": "guess",
                                       "hub.challenge": "1158201444"})
     assert (ok.status_code, ok.text, bad.status_code) == (200, "1158201444", 403)
-    # A delivery status is accepted (Meta must get its 2xx) and writes no lead.
+    # A delivery status is accepted (Meta must get its 2xx), changes the sent message's
+    # conversation entry (here one the hub never logged) and writes no lead.
     response = deliver(URL, status_payload("wamid.out1", "read", "971501234567",
                                            timestamp=1767225600),
                        app_secret=APP_SECRET, client=hub.client)
     assert response.status_code == 202
-    assert response.json()["events"][0]["entity"] == "message_status"
+    assert response.json()["events"][0]["entity"] == "activity"
     hub.process()
     assert crm.all("leads") == []
+    (entry,) = crm.all("activities")
+    assert (entry["ref"], entry["message_status"], entry["subject"]) == (
+        message_ref("wamid.out1"), "read", "WhatsApp message to +971501234567")

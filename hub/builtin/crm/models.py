@@ -190,6 +190,13 @@ class Activity(Strict):
     owner: str | None = Field(None, max_length=100)
     due_at: Timestamp | None = None
     done: bool = False
+    message_id: str | None = Field(None, max_length=200, description="wamid or Message-ID.")
+    message_status: Literal["accepted", "sent", "delivered", "read", "played", "failed",
+                            "deleted", "warning"] | None = Field(
+        None, description="A message we sent: how far it got.")
+    status_at: Timestamp | None = None
+    error_code: int | None = None
+    error_title: str | None = Field(None, max_length=300)
 
     @model_validator(mode="after")
     def _reminder_has_due_date(self) -> Activity:

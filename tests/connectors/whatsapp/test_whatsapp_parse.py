@@ -171,8 +171,16 @@ def test_an_order_message_is_its_own_inquiry() -> None:
         {"product": "LED-12W", "quantity": "200", "unit": "pcs"}]
 
 
-def test_statuses_become_status_events() -> None:
+def test_statuses_become_changes_of_the_sent_messages_activity() -> None:
     (event,) = connector_events(status_payload("wamid.out1", "read", WA_ID, timestamp=5))
     assert (event.event_id, event.entity, event.remote_id) == ("wamid.out1:read",
-                                                              "message_status", "wamid.out1")
-    assert event.data["status"] == "read"
+                                                              "activity", "wamid.out1")
+    assert event.data is not None
+    assert (event.data["record"], event.data["direction"], event.data["message_status"],
+            event.data["error_code"]) == ("status", "out", "read", None)
+    (failed,) = connector_events(status_payload(
+        "wamid.out2", "failed", WA_ID, timestamp=6,
+        errors=[{"code": 131026, "title": "Message Undeliverable"}]))
+    assert failed.data is not None
+    assert (failed.data["message_status"], failed.data["error_code"],
+            failed.data["error_title"]) == ("failed", 131026, "Message Undeliverable")
