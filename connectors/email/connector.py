@@ -34,7 +34,7 @@ FETCH_CHUNK = 100  # UIDs per FETCH command, well under servers' line limits
 class EmailConnector(Connector):
     name: ClassVar[str] = "email"
     config_model: ClassVar[type[EmailConfig]] = EmailConfig  # type: ignore[assignment]
-    readable: ClassVar[frozenset[str]] = frozenset({"lead"})
+    readable: ClassVar[frozenset[str]] = frozenset({"lead", "activity"})
 
     def __init__(self, config: EmailConfig, *, system: str,  # type: ignore[override]
                  transport: httpx.BaseTransport | None = None) -> None:

@@ -21,6 +21,11 @@ from hub.errors import AuthError, FatalError, RetriableError
 log = logging.getLogger(__name__)
 
 
+def sender_domain(address: str) -> str:
+    """The domain of a From: address, for Message-IDs the hub derives."""
+    return _domain(address)
+
+
 def _domain(address: str) -> str:
     pairs = getaddresses([address])
     spec = pairs[0][1] if pairs else ""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
@@ -30,20 +31,46 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from connectors.base import ChangeEvent
 from connectors.whatsapp.parse import next_status
+from hub.errors import ConfigError, PipelineBusyError
 from hub.models.activity import MessageStatus
 from hub.sync import state
-from hub.sync.context import RecordMapping
+from hub.sync.context import RecordMapping, SyncContext
+from hub.sync.counts import RunCounts
+from hub.sync.events import apply_events, pipelines_reading
 
 if TYPE_CHECKING:
     from hub.leads.intake import LeadIntake
 
-__all__ = ["STATUS_FIELDS", "Delivery", "OutboundLog", "fold"]
+__all__ = ["STATUS_FIELDS", "Delivery", "OutboundLog", "fold", "log_entry",
+           "require_activity_pipeline"]
 
 log = logging.getLogger(__name__)
 
 STATUS_FIELDS = ("message_status", "status_at", "error_code", "error_title")
 REMEMBERED = 10_000
+BUSY_ATTEMPTS = 10
+
+
+def require_activity_pipeline(ctx: SyncContext, system: str) -> None:
+    """A message sent without a pipeline to log it would leave no trace in the CRM."""
+    if not pipelines_reading(ctx, system, "activity"):
+        raise ConfigError(f"no enabled pipeline takes '{system}' activities to the CRM; "
+                          f"add one with entity: activity, source: {system}")
+
+
+def log_entry(ctx: SyncContext, system: str, event: ChangeEvent) -> RunCounts:
+    """Apply a sent message's log entry now, through the system's activity pipeline; a
+    run holding the pipeline's lock is waited for (bounded)."""
+    for attempt in range(BUSY_ATTEMPTS):
+        try:
+            return apply_events(ctx, system, [event])
+        except PipelineBusyError:
+            if attempt == BUSY_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 class Delivery(BaseModel):
@@ -126,7 +153,7 @@ class OutboundLog:
                         canonical[name] = golden[name]
             else:                       # a message the hub did not log
                 self._place(canonical, remote)
-        else:
+        elif remote.get("subject") is None:     # WhatsApp has no subject: name the send
             what = remote.get("message_type") or "message"
             who = remote.get("contact_name") or remote.get("phone") or "buyer"
             canonical["subject"] = f"WhatsApp {what} to {who}"[:200]

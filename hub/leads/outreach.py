@@ -12,7 +12,6 @@ inbound messages (``apply_events``), so later delivery statuses update that entr
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -23,18 +22,17 @@ from sqlalchemy import select
 from connectors.base import ChangeEvent
 from connectors.whatsapp.connector import WhatsAppConnector, message_ref, outbound_record
 from connectors.whatsapp.sender import SendResult, TemplateSpec
-from hub.errors import ConfigError, PipelineBusyError
+from hub.errors import ConfigError
 from hub.models import Customer, Lead
 from hub.store.tables import CanonicalState
 from hub.sync import state
 from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts
-from hub.sync.events import apply_events, pipelines_reading
+from hub.leads.delivery import log_entry, require_activity_pipeline
 
 __all__ = ["Recipient", "WhatsAppSent", "last_inbound_at", "recipient_of", "send_whatsapp"]
 
 log = logging.getLogger(__name__)
-BUSY_ATTEMPTS = 10
 
 
 class Recipient(BaseModel):
@@ -117,25 +115,11 @@ def last_inbound_at(ctx: SyncContext, recipient: Recipient) -> datetime | None:
     return max(parsed, default=None)
 
 
-def _log(ctx: SyncContext, system: str, event: ChangeEvent) -> RunCounts:
-    """Apply the log entry now; a pipeline run holding the lock is waited for (bounded)."""
-    for attempt in range(BUSY_ATTEMPTS):
-        try:
-            return apply_events(ctx, system, [event])
-        except PipelineBusyError:
-            if attempt == BUSY_ATTEMPTS - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 def send_whatsapp(ctx: SyncContext, *, text: str, lead_hub_id: str | None = None,
                   customer_hub_id: str | None = None, template: TemplateSpec | None = None,
                   system: str = "whatsapp") -> WhatsAppSent:
     """Send ``text`` (or the template, outside the window) and log the outcome."""
-    if not pipelines_reading(ctx, system, "activity"):
-        raise ConfigError(f"no enabled pipeline takes '{system}' activities to the CRM; "
-                          f"add one with entity: activity, source: {system}")
+    require_activity_pipeline(ctx, system)
     connector = ctx.connector(system)
     if not isinstance(connector, WhatsAppConnector):
         raise ConfigError(f"system '{system}' is not a WhatsApp system")
@@ -148,7 +132,7 @@ def send_whatsapp(ctx: SyncContext, *, text: str, lead_hub_id: str | None = None
                              contact_name=recipient.name)
     record.update(lead_hub_id=recipient.lead_hub_id, customer_hub_id=recipient.customer_hub_id,
                   customer_number=recipient.customer_number)
-    counts = _log(ctx, system, ChangeEvent(event_id=f"{remote_id}#sent", entity="activity",
+    counts = log_entry(ctx, system, ChangeEvent(event_id=f"{remote_id}#sent", entity="activity",
                                            remote_id=remote_id, data=record))
     log.info("whatsapp sent", extra={"system": system, "outcome": result.outcome,
                                      "kind": result.kind, "lead": recipient.lead_hub_id,

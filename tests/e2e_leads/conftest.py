@@ -25,7 +25,7 @@ from hub.sync.context import SyncContext
 from connectors.whatsapp.emulator import EmulatorState
 from connectors.whatsapp.emulator import create_app as create_graph_app
 from leads_support import GRAPH_TOKEN, PHONE_NUMBER_ID, TOKEN, Crm, Hub
-from tests.connectors.email.conftest import PASSWORD, dovecot, mail_user  # noqa: F401
+from tests.connectors.email.conftest import PASSWORD, dovecot, mail_user, smtp_server  # noqa: F401
 
 
 @pytest.fixture
