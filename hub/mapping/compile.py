@@ -26,6 +26,7 @@ __all__ = ["compile_direction"]
 
 Record = dict[str, Any]
 _TYPE_STEPS = frozenset({"decimal", "int", "date", "datetime", "string", "bool"})
+_IMMUTABLE = (str, int, float, bool, type(None))
 _RENDER = {"decimal": cv.decimal_to_string, "date": cv.date_renderer(None),
            "datetime": cv.datetime_renderer(None, timezone.utc)}
 
@@ -139,7 +140,11 @@ class _Gen:
     def _default(self, rule: Rule, indent: int) -> None:
         self.emit(indent, "if v is None:")
         if isinstance(rule.default, (list, dict)):
-            self.emit(indent + 1, f"v = {self.c(copy.deepcopy)}({self.c(rule.default)})")
+            # Each record gets its own copy; a flat one is copied without deepcopy's cost.
+            flat = all(isinstance(x, _IMMUTABLE) for x in (
+                rule.default.values() if isinstance(rule.default, dict) else rule.default))
+            copier = rule.default.copy if flat else lambda d=rule.default: copy.deepcopy(d)
+            self.emit(indent + 1, f"v = {self.c(copier)}()")
         else:
             self.emit(indent + 1, f"v = {self.c(rule.default)}")
 

@@ -59,11 +59,23 @@ def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
         return
     processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names]
-    if compiled.positional:
-        params: list[Any] = [tuple(value if p is None else p(value) for p, value in
-                                   zip(processors, (row[n] for n in names), strict=True))
-                             for row in rows]
-    else:
-        params = [{n: (row[n] if p is None else p(row[n])) for n, p in
-                   zip(names, processors, strict=True)} for row in rows]
+    columns_out = [_bound(p, [row[n] for row in rows]) for n, p in
+                   zip(names, processors, strict=True)]
+    params: list[Any] = (list(zip(*columns_out, strict=True)) if compiled.positional else
+                         [dict(zip(names, values, strict=True))
+                          for values in zip(*columns_out, strict=True)])
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _bound(processor: Any, values: list[Any]) -> list[Any]:
+    """One column's values as the driver takes them.
+
+    A batch shares many values (its timestamp, entity, system): the same object in
+    every row goes through the column's processor once.
+    """
+    if processor is None:
+        return values
+    first = values[0]
+    if all(value is first for value in values):
+        return [processor(first)] * len(values)
+    return [processor(value) for value in values]

@@ -115,7 +115,7 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
                 name, _MISSING) != expected.get(name, new[name]))
             after = dict(observed)
         else:
-            to_write = frozenset(name for name in side.writes if name in new)
+            to_write = side.writes.intersection(new)
             after = {}
         if to_write and side.writes & side.reads:
             if side is not source:

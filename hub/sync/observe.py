@@ -11,6 +11,7 @@ goes on.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -207,7 +208,16 @@ def _is_stale(at: datetime | None, *known: datetime | None) -> bool:
 def _new_hub_id(spec: PipelineSpec, system: str, remote_id: str, derived: bool) -> str:
     if not derived:
         return new_hub_id()
-    return uuid.uuid5(HUB_IDS, f"{spec.entity}\x1f{system}\x1f{remote_id}").hex
+    return _uuid5_hex(f"{spec.entity}\x1f{system}\x1f{remote_id}")
+
+
+def _uuid5_hex(name: str) -> str:
+    """``uuid.uuid5(HUB_IDS, name).hex`` without building UUID objects (a first sync
+    derives one per record)."""
+    digest = bytearray(hashlib.sha1(HUB_IDS.bytes + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50          # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80          # RFC 4122 variant
+    return digest.hex()
 
 
 def _link_new_records(session: Session, spec: PipelineSpec, system: str,

@@ -26,6 +26,7 @@ from hub.store.tables import (
     RecordHash,
 )
 from hub.store.upsert import upsert_rows, write_many
+from hub.store.values import one_of
 
 IN_CHUNK = 500
 
@@ -50,22 +51,20 @@ def set_cursor(session: Session, *, pipeline: str, system: str, cursor: str | No
 # -- links -------------------------------------------------------------------------
 def hub_ids_for_remote(session: Session, *, entity: str, system: str,
                        remote_ids: Sequence[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for chunk in _chunks(list(remote_ids)):
-        rows = session.execute(select(Link.remote_id, Link.hub_id).where(
-            Link.entity == entity, Link.system == system, Link.remote_id.in_(chunk)))
-        found.update({r: h for r, h in rows})
-    return found
+    if not remote_ids:
+        return {}
+    rows = session.execute(select(Link.remote_id, Link.hub_id).where(
+        Link.entity == entity, Link.system == system, one_of(session, Link.remote_id, remote_ids)))
+    return {r: h for r, h in rows}
 
 
 def remote_ids_for_hub(session: Session, *, entity: str, system: str,
                        hub_ids: Sequence[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for chunk in _chunks(list(hub_ids)):
-        rows = session.execute(select(Link.hub_id, Link.remote_id).where(
-            Link.entity == entity, Link.system == system, Link.hub_id.in_(chunk)))
-        found.update({h: r for h, r in rows})
-    return found
+    if not hub_ids:
+        return {}
+    rows = session.execute(select(Link.hub_id, Link.remote_id).where(
+        Link.entity == entity, Link.system == system, one_of(session, Link.hub_id, hub_ids)))
+    return {h: r for h, r in rows}
 
 
 def add_links(session: Session, *, entity: str, system: str,
@@ -81,27 +80,29 @@ def add_links(session: Session, *, entity: str, system: str,
 # -- golden records and natural keys ------------------------------------------------
 def golden_for(session: Session, *, entity: str,
                hub_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(list(hub_ids)):
-        rows = session.execute(select(CanonicalState.hub_id, CanonicalState.data).where(
-            CanonicalState.entity == entity, CanonicalState.hub_id.in_(chunk)))
-        found.update({h: d for h, d in rows})
-    return found
+    if not hub_ids:
+        return {}
+    rows = session.execute(select(CanonicalState.hub_id, CanonicalState.data).where(
+        CanonicalState.entity == entity, one_of(session, CanonicalState.hub_id, hub_ids)))
+    return {h: d for h, d in rows}
 
 
 def hub_ids_by_natural_key(session: Session, *, entity: str, pipeline: str,
                            keys: Sequence[str]) -> dict[str, str]:
     """Existing hub ids for natural keys: agreed records first, then pending ones."""
     found: dict[str, str] = {}
-    for chunk in _chunks(list(keys)):
-        for key, hub_id in session.execute(
-                select(PendingChange.natural_key, PendingChange.hub_id).where(
-                    PendingChange.pipeline == pipeline, PendingChange.natural_key.in_(chunk))):
-            found.setdefault(key, hub_id)
-        for key, hub_id in session.execute(
-                select(CanonicalState.natural_key, CanonicalState.hub_id).where(
-                    CanonicalState.entity == entity, CanonicalState.natural_key.in_(chunk))):
-            found[key] = hub_id
+    if not keys:
+        return found
+    for key, hub_id in session.execute(
+            select(PendingChange.natural_key, PendingChange.hub_id).where(
+                PendingChange.pipeline == pipeline,
+                one_of(session, PendingChange.natural_key, keys))):
+        found.setdefault(key, hub_id)
+    for key, hub_id in session.execute(
+            select(CanonicalState.natural_key, CanonicalState.hub_id).where(
+                CanonicalState.entity == entity,
+                one_of(session, CanonicalState.natural_key, keys))):
+        found[key] = hub_id
     return found
 
 
@@ -127,13 +128,14 @@ def side_states(session: Session, *, entity: str, system: str,
     columns = [RecordHash.hub_id, RecordHash.hash, RecordHash.source_updated_at]
     if with_snapshot:
         columns.append(RecordHash.snapshot)
-    for chunk in _chunks(list(hub_ids)):
-        rows = session.execute(select(*columns).where(
-            RecordHash.entity == entity, RecordHash.system == system,
-            RecordHash.hub_id.in_(chunk)))
-        for row in rows:
-            found[row[0]] = SideState(hash=row[1], source_updated_at=row[2],
-                                      snapshot=row[3] if with_snapshot else None)
+    if not hub_ids:
+        return found
+    rows = session.execute(select(*columns).where(
+        RecordHash.entity == entity, RecordHash.system == system,
+        one_of(session, RecordHash.hub_id, hub_ids)))
+    for row in rows:
+        found[row[0]] = SideState(hash=row[1], source_updated_at=row[2],
+                                  snapshot=row[3] if with_snapshot else None)
     return found
 
 
@@ -151,14 +153,13 @@ def save_side_states(session: Session, *, entity: str, system: str,
 # -- pending changes -------------------------------------------------------------------
 def pending_for(session: Session, *, pipeline: str, system: str,
                 hub_ids: Sequence[str]) -> dict[str, datetime | None]:
-    found: dict[str, datetime | None] = {}
-    for chunk in _chunks(list(hub_ids)):
-        rows = session.execute(select(PendingChange.hub_id, PendingChange.source_updated_at)
-                               .where(PendingChange.pipeline == pipeline,
-                                      PendingChange.system == system,
-                                      PendingChange.hub_id.in_(chunk)))
-        found.update({h: at for h, at in rows})
-    return found
+    if not hub_ids:
+        return {}
+    rows = session.execute(select(PendingChange.hub_id, PendingChange.source_updated_at)
+                           .where(PendingChange.pipeline == pipeline,
+                                  PendingChange.system == system,
+                                  one_of(session, PendingChange.hub_id, hub_ids)))
+    return {h: at for h, at in rows}
 
 
 def save_pending(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -183,11 +184,10 @@ def next_pending_hub_ids(session: Session, *, pipeline: str, limit: int) -> list
 def pending_rows(session: Session, *, pipeline: str, hub_ids: Sequence[str]) -> list[Any]:
     """Pending changes as plain rows (columns of ``PendingChange``, no ORM identity)."""
     table = PendingChange.__table__
-    rows: list[Any] = []
-    for chunk in _chunks(list(hub_ids)):
-        rows.extend(session.execute(select(table).where(
-            table.c.pipeline == pipeline, table.c.hub_id.in_(chunk))))
-    return rows
+    if not hub_ids:
+        return []
+    return list(session.execute(select(table).where(
+        table.c.pipeline == pipeline, one_of(session, table.c.hub_id, hub_ids))))
 
 
 def delete_pending(session: Session, *, pipeline: str, keys: Sequence[tuple[str, str]]) -> None:
