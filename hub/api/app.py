@@ -2,7 +2,9 @@
 
 ``create_app()`` with no arguments reads the process settings and hub.yaml (that is
 how ``tradehub serve`` and uvicorn start it); tests pass a ready ``SyncContext`` and
-their own settings. The inbox and delivery workers start and stop with the app.
+their own settings. The inbox and delivery workers start and stop with the app: in
+a process of their own when the app loads hub.yaml itself (``hub.api.worker_process``),
+in threads when handed a context (``TRADEHUB_API_INBOX_WORKER`` overrides).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 import httpx
 from fastapi import FastAPI
@@ -23,10 +26,17 @@ from hub.api.problems import install_problem_handlers
 from hub.api.runtime import HubRuntime, build_runtime
 from hub.api.schemas import Health
 from hub.api.settings import ApiSettings, get_api_settings
+from hub.api.worker_process import WorkerProcess
 from hub.config import Settings, get_settings
 from hub.sync.context import SyncContext
 
 log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    def start(self) -> None: ...
+    def stop(self, timeout: float = ...) -> None: ...
+    def is_alive(self) -> bool: ...
 
 DESCRIPTION = """Integration hub for B2B foreign trade.
 
@@ -45,25 +55,33 @@ def create_app(ctx: SyncContext | None = None, *, settings: Settings | None = No
     settings = settings or get_settings()
     api = api_settings or get_api_settings()
     runtime = build_runtime(settings, api, ctx)
+    runtime.delivery_transport = delivery_transport
+
+    in_process = api.inbox_worker == "thread" or (api.inbox_worker == "auto"
+                                                     and ctx is not None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        inbox: InboxWorker | None = None
-        delivery: DeliveryWorker | None = None
+        workers: dict[str, Worker | None] = {"inbox": None, "delivery": None}
         if api.run_workers and runtime.ctx is not None:
-            inbox = InboxWorker(runtime, reporter=reporter or _default_reporter(api),
-                                on_batch=runtime.outbox_wakeup.set)
-            delivery = DeliveryWorker(runtime, transport=delivery_transport)
-            inbox.start()
-            delivery.start()
-        app.state.workers = {"inbox": inbox, "delivery": delivery}
+            if in_process:
+                workers["inbox"] = InboxWorker(runtime, reporter=reporter or
+                                               _default_reporter(api),
+                                               on_batch=runtime.outbox_wakeup.set)
+                workers["delivery"] = DeliveryWorker(runtime, transport=delivery_transport)
+            else:
+                process = WorkerProcess()
+                runtime.inbox_wakeup = process.wakeups.inbox
+                runtime.outbox_wakeup = process.wakeups.outbox
+                workers = {"inbox": process, "delivery": process}
+            for worker in {id(w): w for w in workers.values() if w is not None}.values():
+                worker.start()
+        app.state.workers = workers
         try:
             yield
         finally:
-            if inbox is not None:
-                inbox.stop()
-            if delivery is not None:
-                delivery.stop()
+            for worker in {id(w): w for w in workers.values() if w is not None}.values():
+                worker.stop()
             runtime.close()
 
     app = FastAPI(title="TradeHub", version=__version__, description=DESCRIPTION,
@@ -85,7 +103,7 @@ def create_app(ctx: SyncContext | None = None, *, settings: Settings | None = No
 
 
 def _health(runtime: HubRuntime, app: FastAPI) -> Health:
-    workers = {name: bool(worker is not None and worker.thread.is_alive())
+    workers = {name: bool(worker is not None and worker.is_alive())
                for name, worker in getattr(app.state, "workers", {}).items()}
     ok = runtime.ctx is not None and (not runtime.api.run_workers or all(workers.values()))
     return Health(status="ok" if ok else "degraded", version=__version__,

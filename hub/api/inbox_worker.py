@@ -1,25 +1,37 @@
 """The inbox worker: applies accepted webhook events through the sync engine.
 
-It runs in a thread of the API process, woken by each 202 (so an event is applied
-milliseconds after it is accepted) and polling besides, so rows left pending by a
-process that died after answering are picked up at the next start. Rows are taken
-oldest first and applied per system in batches with ``hub.sync.events.apply_events``.
+It runs beside the API (a thread, or the worker process of ``hub.api.worker_process``),
+woken by each 202 (so an event is applied milliseconds after it is accepted) and
+polling besides, so rows left pending by a process that died after answering are
+picked up at the next start. Rows are taken oldest first and applied per system in
+batches with ``hub.sync.events.apply_events``.
+
+Several API processes may each run a worker on one store. A worker first *claims*
+a batch (``claimed_by`` = itself, ``claimed_until`` = now + lease) in one short
+transaction that only takes rows nobody holds (SQLite: ``BEGIN IMMEDIATE``, the
+store's one writer; PostgreSQL: ``FOR UPDATE SKIP LOCKED``), so no two workers
+apply the same event; a worker that dies loses its rows when the lease runs out.
 A running pipeline (``PipelineBusyError``) only delays a row; any other failure
 counts an attempt, and after the last attempt the row is ``failed`` until an
-administrator reprocesses it. A failing batch is retried row by row, so one bad
-event does not hold back the others.
+administrator reprocesses it. A delayed row is released with ``claimed_until`` as
+its "not before", which every worker honours. A failing batch is retried row by
+row, so one bad event does not hold back the others.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from connectors.base import ChangeEvent
 from hub.api.runtime import HubRuntime
@@ -66,13 +78,16 @@ class InboxWorker:
         self.on_batch = on_batch
         self.settings = runtime.api
         self.reporter = reporter
-        self.not_before: dict[int, float] = {}
+        self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="tradehub-inbox", daemon=True)
 
     # -- lifecycle ----------------------------------------------------------------
     def start(self) -> None:
         self.thread.start()
+
+    def is_alive(self) -> bool:
+        return self.thread.is_alive()
 
     def stop(self, timeout: float = 30.0) -> None:
         self.stopping.set()
@@ -108,19 +123,31 @@ class InboxWorker:
         return worked
 
     def _ready_rows(self) -> list[PendingRow]:
-        now = time.monotonic()
-        waiting = {i for i, at in self.not_before.items() if at > now}
-        self.not_before = {i: at for i, at in self.not_before.items() if i in waiting}
-        size = self.settings.inbox_batch_size
+        """Claim the oldest rows nobody holds, up to a batch; returns them in id order."""
+        now = utcnow()
+        until = now + timedelta(seconds=self.settings.inbox_lease_seconds)
+        free = and_(InboxEvent.status == "pending",
+                    or_(InboxEvent.claimed_until.is_(None), InboxEvent.claimed_until <= now))
+        oldest = (select(InboxEvent.id).where(free).order_by(InboxEvent.id)
+                  .limit(self.settings.inbox_batch_size))
         ctx = self.runtime.context()
-        with ctx.sessions() as session:
+        with ctx.sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                oldest = oldest.with_for_update(skip_locked=True)
+            # Two statements, not UPDATE … WHERE id IN (SELECT … LIMIT): PostgreSQL may
+            # re-run such a subquery and, skipping locked rows, claim more than a batch.
+            ids = list(session.scalars(oldest))
+            if not ids:
+                return []
             found = session.execute(
-                select(InboxEvent.id, InboxEvent.system, InboxEvent.event_id,
-                       InboxEvent.headers, InboxEvent.body, InboxEvent.attempts)
-                .where(InboxEvent.status == "pending")
-                .order_by(InboxEvent.id).limit(size + len(waiting))).all()
-        rows = [PendingRow(*row) for row in found if row[0] not in waiting]
-        return rows[:size]
+                update(InboxEvent).where(InboxEvent.id.in_(ids), free)
+                .values(claimed_by=self.worker_id, claimed_until=until)
+                .returning(InboxEvent.id, InboxEvent.system, InboxEvent.event_id,
+                           InboxEvent.headers, InboxEvent.body, InboxEvent.attempts)
+                .execution_options(synchronize_session=False)).all()
+        return sorted((PendingRow(*row) for row in found), key=lambda r: r.id)
 
     def _process_group(self, system: str, rows: Sequence[PendingRow]) -> None:
         started = time.perf_counter()
@@ -132,7 +159,7 @@ class InboxWorker:
             self._mark_processed(rows)
             report.processed = len(rows)
         except PipelineBusyError as exc:
-            self._delay(rows, self.settings.inbox_busy_retry_seconds)
+            self._release(rows, self.settings.inbox_busy_retry_seconds)
             report.delayed, report.error = len(rows), exc.message
         except Exception as exc:
             if len(rows) > 1:
@@ -169,31 +196,43 @@ class InboxWorker:
     def _mark_processed(self, rows: Sequence[PendingRow]) -> None:
         ctx = self.runtime.context()
         with ctx.sessions() as session, session.begin():
-            session.execute(update(InboxEvent).where(InboxEvent.id.in_([r.id for r in rows]))
-                            .values(status="processed", processed_at=utcnow(),
-                                    attempts=InboxEvent.attempts + 1, error=None))
-        for row in rows:
-            self.not_before.pop(row.id, None)
+            done = session.execute(
+                update(InboxEvent).where(InboxEvent.id.in_([r.id for r in rows]),
+                                         InboxEvent.claimed_by == self.worker_id)
+                .values(status="processed", processed_at=utcnow(),
+                        attempts=InboxEvent.attempts + 1, error=None,
+                        claimed_by=None, claimed_until=None)
+                .execution_options(synchronize_session=False)).rowcount
+        if done != len(rows):       # the lease ran out mid-batch: another worker took over
+            log.warning("inbox lease lost before the batch was recorded", extra={
+                "worker": self.worker_id, "events": len(rows), "recorded": done})
 
-    def _delay(self, rows: Sequence[PendingRow], seconds: float) -> None:
-        until = time.monotonic() + seconds
-        for row in rows:
-            self.not_before[row.id] = until
+    def _release(self, rows: Sequence[PendingRow], seconds: float, **values: object) -> None:
+        """Give the rows back, not to be taken by any worker for ``seconds``."""
+        ctx = self.runtime.context()
+        with ctx.sessions() as session, session.begin():
+            session.execute(
+                update(InboxEvent).where(InboxEvent.id.in_([r.id for r in rows]),
+                                         InboxEvent.claimed_by == self.worker_id)
+                .values(claimed_by=None, claimed_until=_after(seconds), **values)
+                .execution_options(synchronize_session=False))
 
     def _failed(self, row: PendingRow, exc: Exception) -> tuple[int, str]:
         message = exc.message if isinstance(exc, TradeHubError) else f"{type(exc).__name__}: {exc}"
         attempts = row.attempts + 1
         final = attempts >= self.settings.inbox_max_attempts
-        ctx = self.runtime.context()
-        with ctx.sessions() as session, session.begin():
-            session.execute(update(InboxEvent).where(InboxEvent.id == row.id).values(
-                attempts=attempts, error=message[:4000],
-                status="failed" if final else "pending"))
-        if not final:
-            self._delay([row], self.settings.inbox_failure_retry_seconds)
+        if final:
+            self._release([row], 0, attempts=attempts, error=message[:4000], status="failed")
+        else:
+            self._release([row], self.settings.inbox_failure_retry_seconds,
+                          attempts=attempts, error=message[:4000])
         log.warning("inbox event failed", extra={"system": row.system, "event_id": row.event_id,
                                                  "attempt": attempts, "final": final})
         return (1 if final else 0), message
+
+
+def _after(seconds: float) -> datetime | None:
+    return utcnow() + timedelta(seconds=seconds) if seconds > 0 else None
 
 
 def _by_system(rows: Sequence[PendingRow]) -> list[tuple[str, list[PendingRow]]]:

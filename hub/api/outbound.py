@@ -249,6 +249,9 @@ class DeliveryWorker:
     def start(self) -> None:
         self.thread.start()
 
+    def is_alive(self) -> bool:
+        return self.thread.is_alive()
+
     def stop(self, timeout: float = 15.0) -> None:
         self.stopping.set()
         self.runtime.outbox_wakeup.set()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Protocol
 
+import httpx
 from fastapi import Request
 from sqlalchemy import Engine
 
@@ -24,14 +26,26 @@ from hub.sync.context import SyncContext
 log = logging.getLogger(__name__)
 
 
+class Wakeup(Protocol):
+    """A ``threading.Event`` or, when the workers run in their own process, a
+    ``multiprocessing`` one: the handlers only set it, the workers wait on it."""
+
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
 @dataclass
 class HubRuntime:
     settings: Settings
     api: ApiSettings
     ctx: SyncContext | None
     config_error: str | None = None
-    inbox_wakeup: threading.Event = field(default_factory=threading.Event)
-    outbox_wakeup: threading.Event = field(default_factory=threading.Event)
+    inbox_wakeup: Wakeup = field(default_factory=threading.Event)
+    outbox_wakeup: Wakeup = field(default_factory=threading.Event)
+    delivery_transport: httpx.BaseTransport | None = None
+    """Tests route outbound HTTP through a mock transport; None in production."""
     _inbox: InboxWriter | None = field(default=None, init=False, repr=False)
 
     def context(self) -> SyncContext:
@@ -45,8 +59,13 @@ class HubRuntime:
         if self._inbox is None:
             bind = self.context().sessions.kw.get("bind")
             assert isinstance(bind, Engine), "the sync context's sessions need a bound engine"
-            self._inbox = InboxWriter(bind)
+            self._inbox = InboxWriter(bind, synchronous=self.api.inbox_synchronous)
         return self._inbox
+
+    def wake_inbox(self) -> None:
+        """Tell the inbox worker there is work (a no-op while it is already told)."""
+        if not self.inbox_wakeup.is_set():
+            self.inbox_wakeup.set()
 
     def close(self) -> None:
         if self._inbox is not None:

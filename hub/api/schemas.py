@@ -242,7 +242,10 @@ class DeliveryView(BaseModel):
 
 
 class DeliveryDeadLetterView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 3, "subscription_id": 1, "outbox_id": 42, "event_id": "hub-42",
+        "error": "answered 503", "attempts": 6, "status": "open",
+        "created_at": "2026-03-01T08:00:00Z", "replayed_at": None}]})
 
     id: int
     subscription_id: int
@@ -253,6 +256,27 @@ class DeliveryDeadLetterView(BaseModel):
     status: str
     created_at: datetime
     replayed_at: datetime | None
+
+
+class DeliveryReplay(BaseModel):
+    """What replaying a delivery dead letter did: one signed try, logged like any other."""
+
+    model_config = _example({
+        "delivered": True, "status": 204, "error": None,
+        "delivery": {"id": 10, "subscription_id": 1, "outbox_id": 42, "event_id": "hub-42",
+                     "status": "delivered", "attempts": 1, "response_status": 204,
+                     "error": None, "created_at": "2026-03-02T09:00:00Z"},
+        "dead_letter": {"id": 3, "subscription_id": 1, "outbox_id": 42, "event_id": "hub-42",
+                        "error": "answered 503", "attempts": 7, "status": "replayed",
+                        "created_at": "2026-03-01T08:00:00Z",
+                        "replayed_at": "2026-03-02T09:00:00Z"}})
+
+    delivered: bool = Field(description="The subscriber answered 2xx; the letter is "
+                                        "'replayed'. Otherwise it stays 'open'.")
+    status: int | None = Field(description="The subscriber's HTTP status, if it answered.")
+    error: str | None
+    delivery: DeliveryView
+    dead_letter: DeliveryDeadLetterView
 
 
 class TestDelivery(BaseModel):

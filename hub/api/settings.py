@@ -30,6 +30,17 @@ class ApiSettings(BaseSettings):
         2.0, gt=0, le=600, description="Wait before retrying events whose pipeline is running.")
     inbox_failure_retry_seconds: float = Field(
         5.0, gt=0, le=3600, description="Wait before retrying an event that failed.")
+    inbox_synchronous: Literal["normal", "full"] = Field(
+        "normal", description="SQLite only: 'normal' (WAL) survives a process crash; 'full' "
+                              "also a power cut, with one fsync per group commit.")
+    inbox_worker: Literal["auto", "thread", "process"] = Field(
+        "auto", description="Where the inbox and delivery workers run: 'process' keeps them "
+                            "off the request path's interpreter (no GIL contention); 'auto' "
+                            "uses a process when the app loads hub.yaml itself (uvicorn, "
+                            "tradehub serve) and a thread when given a ready context (tests).")
+    inbox_lease_seconds: float = Field(
+        60.0, gt=0, le=3600, description="How long a worker owns the inbox rows it claimed; "
+                                         "rows of a worker that died are taken over after it.")
     inbox_poll_seconds: float = Field(
         1.0, gt=0, le=60, description="How often the worker looks for work it was not told of.")
     allow_private_targets: bool = Field(

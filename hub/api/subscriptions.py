@@ -1,4 +1,5 @@
-"""Admin endpoints for outbound subscriptions: CRUD, test delivery, delivery log."""
+"""Admin endpoints for outbound subscriptions: CRUD, test delivery, delivery log, dead
+letters (list, replay)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.admin import Limit, BeforeId, _page
+from hub.api.delivery_replay import replay_delivery_dead_letter
 from hub.api.outbound import HubEvent, Sender, encode
 from hub.api.problems import InvalidRequest, RecordNotFound, problem_responses
 from hub.api.runtime import HubRuntime, get_runtime
 from hub.api.schemas import (
     DeliveryDeadLetterView,
+    DeliveryReplay,
     DeliveryView,
     Page,
     SubscriptionIn,
@@ -36,6 +39,7 @@ router = APIRouter(prefix="/admin/subscriptions", tags=["subscriptions"],
 
 Runtime = Annotated[HubRuntime, Depends(get_runtime)]
 SubId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+DeadLetterId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _check_entities(entities: list[str]) -> list[str]:
@@ -174,3 +178,16 @@ def list_delivery_dead_letters(subscription_id: SubId, runtime: Runtime, limit: 
             DeliveryDeadLetter.subscription_id == subscription_id)
         return _page(session, query, DeliveryDeadLetter.id, DeliveryDeadLetterView, limit,
                      before_id)
+
+
+@router.post("/{subscription_id}/dead-letters/{dead_letter_id}/replay",
+             response_model=DeliveryReplay, responses=problem_responses(404, 409),
+             summary="Send a dead-lettered event to the subscriber once more")
+async def replay_delivery(subscription_id: SubId, dead_letter_id: DeadLetterId,
+                          runtime: Runtime) -> DeliveryReplay:
+    """One signed try with the subscription's current URL and secret, logged in the
+    delivery log. 200 either way: ``delivered`` says whether the subscriber took it
+    (the letter is then ``replayed``; otherwise it stays ``open``). 409 when the letter
+    is not open (already replayed, or being replayed right now)."""
+    return await run_in_threadpool(replay_delivery_dead_letter, runtime, subscription_id,
+                                   dead_letter_id, transport=runtime.delivery_transport)

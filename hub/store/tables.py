@@ -158,6 +158,10 @@ class InboxEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    """The inbox worker applying the row now (its lease), or None."""
+    claimed_until: Mapped[datetime | None]
+    """A claimed row's lease end, or a released row's 'not before' (retry wait)."""
 
 
 class DeadLetter(Base):

@@ -1,14 +1,18 @@
 """The inbox worker against the built-in ERP on loopback: busy pipelines wait, failures
-count, a bad event does not hold back the others; dead-letter replay."""
+count, a bad event does not hold back the others; two workers on one store share the
+rows through leases; dead-letter replay."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from api_support import ADMIN, BUILTIN_TOKEN, customer, event, hub_config, signed
 from conftest import MakeApp, api_settings, hub_settings
@@ -17,6 +21,7 @@ from hub.api.inbox_worker import BatchReport, InboxWorker
 from hub.api.runtime import HubRuntime
 from hub.builtin.app import create_app as create_builtin_app
 from hub.services import AppServer
+from hub.store.db import make_engine, session_factory
 from hub.store.tables import DeadLetter, InboxEvent
 from hub.sync import lock
 from hub.sync.config import HubConfig
@@ -54,6 +59,13 @@ def receive(ctx: SyncContext, make_app: MakeApp, *events: dict[str, object]) -> 
             assert client.post("/webhooks/shop", content=body, headers=headers).status_code == 202
 
 
+def retry_wait_passes(ctx: SyncContext) -> None:
+    """As if the released rows' 'not before' (claimed_until) were reached."""
+    with ctx.sessions() as session, session.begin():
+        session.execute(update(InboxEvent).where(InboxEvent.claimed_by.is_(None))
+                        .values(claimed_until=None))
+
+
 def inbox(ctx: SyncContext) -> list[tuple[str, str, int]]:
     with ctx.sessions() as session:
         return [(r.event_id, r.status, r.attempts)
@@ -74,7 +86,7 @@ def test_a_busy_pipeline_leaves_events_pending_until_it_is_free(
     assert erp.find("customers", "C-1") is None
 
     lock.release(live_ctx.sessions, "customers", "a-long-run")
-    worker.not_before.clear()                  # the retry delay has passed
+    retry_wait_passes(live_ctx)
     worker.process_available(max_batches=3)
     assert inbox(live_ctx) == [("e1", "processed", 1)]
     assert erp.find("customers", "C-1")["cust_name"] == "Lichtwerk GmbH"
@@ -94,7 +106,7 @@ def test_a_bad_event_fails_alone_and_is_marked_failed_after_the_last_attempt(
     assert inbox(live_ctx) == [("e1", "processed", 1), ("e-bad", "pending", 1),
                                ("e2", "processed", 1)]
     assert erp.find("customers", "C-2") is not None
-    worker.not_before.clear()
+    retry_wait_passes(live_ctx)
     worker.process_available(max_batches=3)
     assert inbox(live_ctx)[1] == ("e-bad", "failed", 2)
     with live_ctx.sessions() as session:
@@ -131,3 +143,84 @@ def test_a_dead_letter_is_replayed_after_the_cause_is_fixed(
         again = client.post("/admin/dead-letters/1/replay")
         assert again.json() == {"type": "conflict", "status": 409,
                                 "title": "dead letter 1 is replayed, not open"}
+
+
+def second_context(database_url: str, erp_server: AppServer) -> Iterator[SyncContext]:
+    """Another process's view of the same store: its own engine and connections."""
+    engine = make_engine(database_url)
+    ctx = SyncContext(config=hub_config(builtin_url=erp_server.url, two_way=False),
+                      sessions=session_factory(engine))
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+        engine.dispose()
+
+
+@pytest.fixture
+def other_ctx(database_url: str, erp_server: AppServer) -> Iterator[SyncContext]:
+    yield from second_context(database_url, erp_server)
+
+
+def test_two_workers_on_one_store_apply_every_event_exactly_once(
+        live_ctx: SyncContext, other_ctx: SyncContext, make_app: MakeApp, erp: Erp) -> None:
+    count = 30
+    receive(live_ctx, make_app, *(event(customer(f"C-{i}"), event_id=f"e{i}")
+                                  for i in range(count)))
+    seen: dict[str, list[BatchReport]] = {"a": [], "b": []}
+    workers = {name: InboxWorker(runtime_for(ctx, inbox_batch_size=4,
+                                             inbox_busy_retry_seconds=0.02),
+                                 reporter=seen[name].append)
+               for name, ctx in (("a", live_ctx), ("b", other_ctx))}
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(worker: InboxWorker) -> None:
+        try:
+            start.wait(10)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(processed(live_ctx)) < count:
+                if not worker.process_available(max_batches=5):
+                    time.sleep(0.01)
+        except BaseException as exc:    # surfaced below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    assert errors == []
+    applied = {name: [e for r in reports if r.processed for e in r.event_ids]
+               for name, reports in seen.items()}
+    assert set(applied["a"]) & set(applied["b"]) == set()
+    assert sorted(applied["a"] + applied["b"]) == sorted(f"e{i}" for i in range(count))
+    assert all(seen.values()), "both workers claimed rows"
+    assert {(status, attempts) for _, status, attempts in inbox(live_ctx)} == {("processed", 1)}
+    assert erp.find("customers", f"C-{count - 1}")["cust_name"] == "Lichtwerk GmbH"
+
+
+def test_rows_of_a_worker_that_died_are_taken_over_when_its_lease_ends(
+        live_ctx: SyncContext, other_ctx: SyncContext, make_app: MakeApp, erp: Erp) -> None:
+    receive(live_ctx, make_app, event(customer("C-1"), event_id="e1"))
+    dead = InboxWorker(runtime_for(live_ctx, inbox_lease_seconds=600))
+    assert [r.event_id for r in dead._ready_rows()] == ["e1"]     # claimed, then it dies
+    survivor = InboxWorker(runtime_for(other_ctx))
+    assert survivor.process_available(max_batches=2) is False
+    assert inbox(live_ctx) == [("e1", "pending", 0)]
+
+    with live_ctx.sessions() as session, session.begin():      # the lease runs out
+        session.execute(update(InboxEvent).values(
+            claimed_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    assert survivor.process_available(max_batches=2) is True
+    assert inbox(live_ctx) == [("e1", "processed", 1)]
+    assert erp.find("customers", "C-1") is not None
+    with live_ctx.sessions() as session:
+        assert session.execute(select(InboxEvent.claimed_by, InboxEvent.claimed_until)).one() \
+            == (None, None)
+
+
+def processed(ctx: SyncContext) -> list[str]:
+    with ctx.sessions() as session:
+        return list(session.scalars(select(InboxEvent.event_id)
+                                    .where(InboxEvent.status == "processed")))
