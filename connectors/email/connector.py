@@ -1,4 +1,11 @@
-"""The email connector: inquiry mail in over IMAP (entity ``lead``), quotes out over SMTP.
+"""The email connector: inquiry mail in over IMAP (entities ``lead`` and ``activity``),
+quotes and notifications out over SMTP.
+
+``lead`` yields the mails that start a conversation; ``activity`` yields every
+received mail as a conversation entry (``connectors.email.activity``). Whether a mail
+continues a conversation the hub knows (a reply, a known customer writing) is the
+hub's knowledge, not the mailbox's: the hub sets :attr:`EmailConnector.continues`
+(``hub.leads.threads.MailThreads.continues``), and without it every mail is a lead.
 
 Reading is exactly-once by construction: each batch's cursor holds, per mailbox, the
 UIDVALIDITY and the last UID processed, plus a window of Message-ID digests. The
@@ -11,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import ClassVar
 
 import httpx
 
 from connectors.base import Batch, Connector, RemoteRecord
+from connectors.email.activity import received_record
 from connectors.email.config import EmailConfig
 from connectors.email.cursor import EmailCursor, MailboxState
 from connectors.email.imap import ImapSession
@@ -41,6 +49,9 @@ class EmailConnector(Connector):
         super().__init__(config, system=system, transport=transport)
         self.config: EmailConfig = config
         self._session: ImapSession | None = None
+        self.continues: Callable[[ParsedEmail], bool] | None = None
+        """Set by the hub: True for a mail that continues a known conversation, which
+        is then logged as an activity only, not read as a new lead."""
 
     # -- IMAP --------------------------------------------------------------------
     def _imap(self) -> ImapSession:
@@ -59,13 +70,14 @@ class EmailConnector(Connector):
                      batch_size: int = 500) -> Iterator[Batch]:
         self.check_entity(entity)
         try:
-            yield from self._read(cursor, batch_size=max(1, batch_size))
+            yield from self._read(entity, cursor, batch_size=max(1, batch_size))
         except Exception:
             self._drop_session()  # a half-read connection is not reused
             raise
 
-    def _read(self, cursor: str | None, *, batch_size: int) -> Iterator[Batch]:
+    def _read(self, entity: str, cursor: str | None, *, batch_size: int) -> Iterator[Batch]:
         state = EmailCursor.load(cursor, window=self.config.dedupe_window)
+        started: set[str] = set()     # leads yielded by this read: their replies are no leads
         session = self._imap()
         changed = False
         for mailbox in self.config.mailboxes:
@@ -84,7 +96,8 @@ class EmailConnector(Connector):
                 continue
             for start in range(0, len(uids), batch_size):
                 chunk = uids[start:start + batch_size]
-                records = self._records(session, state, mailbox, uidvalidity, chunk)
+                records = self._records(session, state, mailbox, uidvalidity, chunk,
+                                        entity=entity, started=started)
                 state.advance(mailbox, uidvalidity, chunk[-1])
                 changed = False
                 yield Batch(records=records, cursor=state.dump())
@@ -92,7 +105,8 @@ class EmailConnector(Connector):
             yield Batch(records=[], cursor=state.dump())
 
     def _records(self, session: ImapSession, state: EmailCursor, mailbox: str,
-                 uidvalidity: int, uids: Sequence[int]) -> list[RemoteRecord]:
+                 uidvalidity: int, uids: Sequence[int], *, entity: str,
+                 started: set[str]) -> list[RemoteRecord]:
         records: list[RemoteRecord] = []
         skip = {addr.lower() for addr in self.config.skip_senders}
         for start in range(0, len(uids), FETCH_CHUNK):
@@ -107,15 +121,29 @@ class EmailConnector(Connector):
                 state.remember(mail.message_id)
                 if not self._is_inquiry(mail, skip):
                     continue
-                records.append(mail_record(mail))
+                if entity == "activity":
+                    records.append(RemoteRecord(remote_id=mail.message_id,
+                                                data=received_record(mail), updated_at=mail.date))
+                elif self._continues(mail, started):
+                    log.info("reply or customer mail: logged, not a new lead", extra={
+                        "system": self.system, "mailbox": mailbox, "uid": mail.uid})
+                else:
+                    started.add(mail.message_id)
+                    records.append(mail_record(mail))
         return records
+
+    def _continues(self, mail: ParsedEmail, started: set[str]) -> bool:
+        if any(ref in started for ref in mail.thread_ids):
+            return True
+        return self.continues is not None and self.continues(mail)
 
     @staticmethod
     def _is_inquiry(mail: ParsedEmail, skip: set[str]) -> bool:
         return not mail.automated and not (mail.sender and mail.sender.email in skip)
 
     def get(self, entity: str, remote_id: str) -> RemoteRecord | None:
-        """The mail with this Message-ID, searched in every configured mailbox."""
+        """The mail with this Message-ID (as a lead or activity record), searched in every
+        configured mailbox."""
         self.check_entity(entity)
         session = self._imap()
         for mailbox in self.config.mailboxes:
@@ -125,6 +153,9 @@ class EmailConnector(Connector):
             for mail in read_messages(session, mailbox, uidvalidity, uids[:5],
                                       max_chars=self.config.max_body_chars):
                 if mail.message_id == remote_id:
+                    if entity == "activity":
+                        return RemoteRecord(remote_id=remote_id, data=received_record(mail),
+                                            updated_at=mail.date)
                     return mail_record(mail)
         return None
 

@@ -78,8 +78,12 @@ def send_mail(config: EmailConfig, mail: OutgoingEmail, *, system: str) -> SentE
         with client:
             if config.smtp_security == "starttls":
                 client.starttls(context=ssl.create_default_context())
-            if user and password is not None:
+            client.ehlo_or_helo_if_needed()
+            if user and password is not None and client.has_extn("auth"):
                 client.login(user, password.get_secret_value())
+            elif user and password is not None:   # a relay that takes no logins (LAN, tests)
+                log.info("smtp server offers no AUTH; sending without login",
+                         extra={"system": system})
             refused = client.send_message(msg, to_addrs=recipients)
     except smtplib.SMTPAuthenticationError as exc:
         raise AuthError(f"{system}: SMTP login refused for {user}", system=system,

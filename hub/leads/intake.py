@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,9 +42,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.base import Connector
+from connectors.email.connector import EmailConnector
 from hub.leads.delivery import OutboundLog
 from hub.leads.match import LeadIndex, Match, MatchCandidate, MatchQuery
 from hub.leads.prepare import prepare_lead
+from hub.leads.threads import MailThreads
 from hub.models import Customer, Lead
 from hub.store.tables import CanonicalState
 from hub.sync import state
@@ -176,7 +179,8 @@ class IntakeMapping:
     """A channel system's lead or activity mapping, with intake after ``to_canonical``."""
 
     def __init__(self, inner: RecordMapping, *, intake: LeadIntake, system: str,
-                 id_field: str, lead_mapping: RecordMapping) -> None:
+                 id_field: str, lead_mapping: RecordMapping,
+                 threads: MailThreads | None = None) -> None:
         self.inner = inner
         self.intake = intake
         self.system = system
@@ -188,6 +192,7 @@ class IntakeMapping:
         self.inbound_fields = inner.inbound_fields
         self.outbound_fields = inner.outbound_fields
         self.outbound = OutboundLog(intake, system)
+        self.threads = threads
 
     def canonical_key_of(self, canonical: dict[str, Any]) -> str | None:
         return self.inner.canonical_key_of(canonical)
@@ -209,6 +214,13 @@ class IntakeMapping:
         if self.entity == "activity" and remote.get("direction") == "out":
             return self.outbound.to_canonical(self.inner, remote)
         canonical = self.inner.to_canonical(remote)
+        if self.entity == "activity" and self.threads is not None:
+            target = self.threads.target_of_record(remote)
+            if target is not None:      # a reply, or a customer writing: no new lead
+                canonical.update(lead_hub_id=target.lead_hub_id,
+                                 customer_hub_id=target.customer_hub_id,
+                                 customer_number=target.customer_number)
+                return canonical
         sender = self._sender(remote)
         if sender is None:
             return canonical
@@ -229,8 +241,13 @@ class IntakeMapping:
 
 
 def intake_loader(sessions: sessionmaker[Session],
-                  base: MappingLoader = load_system_mappings) -> MappingLoader:
-    """A ``SyncContext.mapping_loader`` that puts intake on channel systems' leads."""
+                  base: MappingLoader = load_system_mappings,
+                  connectors: Callable[[str], Connector] | None = None) -> MappingLoader:
+    """A ``SyncContext.mapping_loader`` that puts intake on channel systems' leads.
+
+    With ``connectors`` (the context's ``connector``), a mailbox connector is also told
+    which mail continues a known conversation, so a reply becomes no new lead.
+    """
     intakes: dict[int, LeadIntake] = {}
 
     def load(config: HubConfig, system: str) -> dict[str, RecordMapping]:
@@ -240,11 +257,19 @@ def intake_loader(sessions: sessionmaker[Session],
         if id_field is None or lead_mapping is None:
             return mappings
         intake = intakes.setdefault(id(config), LeadIntake(config, sessions))
+        threads = None
+        if config.systems[system].connector == "email":
+            threads = MailThreads(sessions, system)
+            if connectors is not None:
+                connector = connectors(system)
+                if isinstance(connector, EmailConnector):
+                    connector.continues = threads.continues
         wrapped = dict(mappings)
         for entity in ("lead", "activity"):
             if entity in mappings:
                 wrapped[entity] = IntakeMapping(mappings[entity], intake=intake, system=system,
-                                                id_field=id_field, lead_mapping=lead_mapping)
+                                                id_field=id_field, lead_mapping=lead_mapping,
+                                                threads=threads)
         return wrapped
 
     return load
@@ -252,6 +277,6 @@ def intake_loader(sessions: sessionmaker[Session],
 
 def install_intake(ctx: SyncContext) -> SyncContext:
     """Put lead intake on a context built elsewhere (``hub.sync.runtime.build_context``)."""
-    ctx.mapping_loader = intake_loader(ctx.sessions)
+    ctx.mapping_loader = intake_loader(ctx.sessions, connectors=ctx.connector)
     ctx.reload_mappings()
     return ctx

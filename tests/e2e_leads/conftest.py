@@ -17,7 +17,7 @@ from hub.api.inbox_worker import InboxWorker
 from hub.api.settings import ApiSettings
 from hub.builtin.app import create_app as create_builtin_app
 from hub.config import Settings
-from hub.leads.intake import intake_loader
+from hub.leads.intake import install_intake
 from hub.services import AppServer
 from hub.store.db import session_factory
 from hub.sync.config import HubConfig
@@ -61,9 +61,8 @@ def make_context(store_engine: Engine) -> Iterator[Callable[[HubConfig], SyncCon
     made: list[SyncContext] = []
 
     def make(config: HubConfig) -> SyncContext:
-        sessions = session_factory(store_engine)
-        ctx = SyncContext(config=config, sessions=sessions,
-                          mapping_loader=intake_loader(sessions))
+        ctx = install_intake(SyncContext(config=config,
+                                         sessions=session_factory(store_engine)))
         made.append(ctx)
         return ctx
 
