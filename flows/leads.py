@@ -4,6 +4,8 @@
 inquiries into CRM leads, with lead intake (assignment, matching) installed.
 ``whatsapp-send``: one WhatsApp message to a lead or customer, its outcome logged on
 it in the CRM (``hub.leads.outreach.send_whatsapp``).
+``eta-reminders``: mail each customer whose shipment arrives in three days, once,
+logged on the customer (``hub.leads.mailing.send_eta_reminders``); run it daily.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from prefect import flow, get_run_logger
 
 from flows.sync import publish_summary
 from connectors.whatsapp.sender import TemplateSpec
+from hub.leads.mailing import EtaReminderRun, send_eta_reminders
 from hub.leads.outreach import WhatsAppSent, send_whatsapp
 from hub.sync.counts import RunSummary
 from hub.sync.engine import run_pipeline
@@ -55,3 +58,15 @@ def whatsapp_send(text: str, lead: str | None = None, customer: str | None = Non
                           sent.result.error.describe() if sent.result.error else
                           sent.result.message_id)
     return sent
+
+
+@flow(name="eta-reminders", flow_run_name="eta reminders {system}", log_prints=False)
+def eta_reminders(system: str = "mailbox", days_before: int = 3) -> EtaReminderRun:
+    """Idempotent: a reminder already logged on the customer is not sent again."""
+    ctx = build_context()
+    try:
+        run = send_eta_reminders(ctx, system=system, days_before=days_before)
+    finally:
+        ctx.close()
+    get_run_logger().info("eta reminders: %s", run.model_dump(mode="json"))
+    return run
