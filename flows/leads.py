@@ -10,6 +10,8 @@ logged on the customer (``hub.leads.mailing.send_eta_reminders``); run it daily.
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow, get_run_logger
 
 from flows.sync import publish_summary
@@ -61,11 +63,12 @@ def whatsapp_send(text: str, lead: str | None = None, customer: str | None = Non
 
 
 @flow(name="eta-reminders", flow_run_name="eta reminders {system}", log_prints=False)
-def eta_reminders(system: str = "mailbox", days_before: int = 3) -> EtaReminderRun:
+def eta_reminders(system: str = "outbox", days_before: int = 3,
+                  today: date | None = None) -> EtaReminderRun:
     """Idempotent: a reminder already logged on the customer is not sent again."""
     ctx = build_context()
     try:
-        run = send_eta_reminders(ctx, system=system, days_before=days_before)
+        run = send_eta_reminders(ctx, system=system, days_before=days_before, today=today)
     finally:
         ctx.close()
     get_run_logger().info("eta reminders: %s", run.model_dump(mode="json"))

@@ -64,14 +64,15 @@ class Products:
 def tell(story: Story) -> None:
     for step in (story.whatsapp_inquiry, story.stock_in_crm, story.quote_and_confirm,
                  story.order_reaches_erp, story.approval_round_trip, story.ship_and_track,
-                 story.customer_pays, story.customs_enrichment):
+                 story.eta_reminder, story.customer_pays, story.customs_enrichment):
         step()
 
 
 class Story:
     def __init__(self, builtin_url: str, token: str, run: RunPipeline, echo: Echo, *,
                  hub_url: str | None = None, whatsapp_secret: str | None = None,
-                 import_customs: Callable[[Path], str] | None = None) -> None:
+                 import_customs: Callable[[Path], str] | None = None,
+                 remind_eta: Callable[[date], str] | None = None) -> None:
         self.products = Products(builtin_url, token)
         self.run = run
         self.echo = echo
@@ -79,6 +80,9 @@ class Story:
         self.hub_url = hub_url
         self.whatsapp_secret = whatsapp_secret
         self.import_customs = import_customs
+        # With the hub running (the demo), reminders go through the eta-reminders flow.
+        self.remind_eta = remind_eta or (remind_eta_by_flow if hub_url else None)
+        self.eta: datetime | None = None
 
     def say(self, text: str) -> None:
         self.echo(f"\n▶ {text}")
@@ -170,6 +174,7 @@ class Story:
     def ship_and_track(self) -> None:
         self.say("The ERP ships; tracking and the ETA appear in the CRM")
         eta = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=28)
+        self.eta = eta
         shipment = self.products.upsert("/erp/shipments", {
             "ship_no": "SH-STORY-0001", "so_no": ORDER, "carrier": "COSCO",
             "bl_no": "COSU6312345670", "containers": ["CSNU1234565"], "vessel": "COSCO Aries",
@@ -186,6 +191,18 @@ class Story:
         self.echo(f"  CRM order {ORDER}: {order['fulfilment_status']}, {tracking.get('carrier')} "
                   f"B/L {tracking.get('bl_no')}, ETA {tracking.get('eta')}, "
                   f"{len(tracking.get('events', []))} tracking events")
+
+    def eta_reminder(self) -> None:
+        if self.remind_eta is None or self.eta is None:
+            return
+        day = self.eta.date() - timedelta(days=3)
+        self.say(f"On {day}, three days before the ETA, the hub mails the buyer a reminder "
+                 "and logs it on the CRM account")
+        self.echo(f"  {self.remind_eta(day)}")
+        for entry in self.products.items("/crm/activities", limit=1000):
+            if entry.get("account_code") == CUSTOMER and entry.get("kind") == "email":
+                self.echo(f"  CRM account {CUSTOMER}: activity \"{entry['subject']}\" "
+                          f"({entry.get('message_status')}, {entry.get('message_id')})")
 
     def customer_pays(self) -> None:
         self.say("The customer pays in USD; the ERP books it at the day's rate and the CRM "
@@ -234,3 +251,35 @@ class Story:
         self.echo(f"  CRM account {CUSTOMER}: imports USD {profile.get('annual_import_usd')} a "
                   f"year, last shipment {profile.get('last_shipment_on')}, top HS "
                   f"{profile.get('top_hs_codes')}, suppliers {profile.get('main_suppliers')}")
+
+
+def remind_eta_by_flow(day: date) -> str:
+    """Run the eta-reminders flow as of ``day``, with a loopback SMTP server standing in
+    for the buyer's mail server (aiosmtpd, installed with the demo's dev extras)."""
+    import os
+
+    from aiosmtpd.controller import Controller
+
+    from flows.leads import eta_reminders
+    from hub.services import free_port
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.recipients: list[str] = []
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            self.recipients.extend(envelope.rcpt_tos)
+            return "250 Message accepted for delivery"
+
+    inbox = Inbox()
+    port = free_port("127.0.0.1")
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        os.environ.update(TRADEHUB_SMTP_HOST="127.0.0.1", TRADEHUB_SMTP_PORT=str(port),
+                          TRADEHUB_SMTP_SECURITY="none")
+        run = eta_reminders(today=day)
+    finally:
+        controller.stop()
+    return (f"[flow run: eta reminders] {run.due} shipment(s) due, {run.sent} reminder(s) "
+            f"mailed to {', '.join(inbox.recipients) or 'nobody'}")
