@@ -26,7 +26,7 @@ from hub.sync.counts import RunCounts, RunSummary, StepResult
 from hub.sync.observe import Observation, map_records, store_observations
 from hub.sync.pipeline import PipelineSpec
 from hub.sync.prefetch import Prefetch
-from hub.sync.reconcile import commit_batch, plan_batch, reconcile, write_batch
+from hub.sync.reconcile import BatchWork, commit_batch, plan_batch, reconcile, write_batch
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +137,9 @@ class PipelineRun:
     def sync_step(self, system: str) -> StepResult:
         """One-way: reconcile the next batch and commit it with the cursor.
 
-        While the batch's target write is in flight, the next batch (already being
-        read ahead) is mapped, so the source, the target and the hub all work at once.
+        While the batch's target write and checkpoint are in flight, the next batch
+        (already being read ahead) is mapped, so the source, the target, the store and
+        the hub all work at once.
         Any failure drops the reader and what was read ahead: a retried step starts
         again from the last checkpoint, and idempotent writes make that harmless.
         """
@@ -155,7 +156,7 @@ class PipelineRun:
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(max_workers=1,
                                                   thread_name_prefix=f"write-{self.name}")
-            writing = self._writer.submit(write_batch, self.ctx, self.spec, work)
+            writing = self._writer.submit(self._write_and_commit, work)
             try:
                 self._ahead[system] = self._read(system)
             except Exception:
@@ -167,8 +168,7 @@ class PipelineRun:
             else:
                 ahead_failed = False
             finally:
-                writing.result()
-            counts = commit_batch(self.ctx, self.spec, work)
+                counts = writing.result()
             if ahead_failed:
                 self._drop_reader(system)
         except BaseException:
@@ -176,6 +176,13 @@ class PipelineRun:
             raise
         self.counts.add(counts)
         return StepResult(counts=counts, done=False)
+
+    def _write_and_commit(self, work: BatchWork) -> RunCounts:
+        """The target write and the checkpoint, off the main thread: the store's own
+        work (SQLite and the driver release the GIL) overlaps the mapping of the next
+        batch, which only needs this checkpoint once it is planned."""
+        write_batch(self.ctx, self.spec, work)
+        return commit_batch(self.ctx, self.spec, work)
 
     def _read(self, system: str) -> Mapped | None:
         batch = next(self._reader(system), None)

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -33,12 +34,17 @@ def utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
+@lru_cache(maxsize=4096)
+def stamp(value: datetime) -> str:
+    """A stored time as the API writes it; cached, since a batch's records share one."""
+    return utc(value).isoformat().replace("+00:00", "Z")
+
+
 def represent(record_id: int, data: Doc, archived: bool, created_at: datetime,
               updated_at: datetime) -> Doc:
     """The record as the API shows it: id, the document, and bookkeeping fields."""
     return {"id": record_id, **data, "archived": archived,
-            "created_at": utc(created_at).isoformat().replace("+00:00", "Z"),
-            "updated_at": utc(updated_at).isoformat().replace("+00:00", "Z")}
+            "created_at": stamp(created_at), "updated_at": stamp(updated_at)}
 
 
 def represent_row(row: Any) -> Doc:
