@@ -20,6 +20,7 @@ from hub.builtin.common.webhooks import WebhookWorker, subscription_router
 from hub.builtin.crm import make_crm
 from hub.builtin.erp import erp_routes, make_erp
 from hub.builtin.oa import make_oa, oa_routes
+from hub.gctune import settle_for_serving
 from hub.store.db import make_engine
 
 APPS = ("crm", "erp", "oa")
@@ -63,6 +64,7 @@ def create_app(database_url: str, token: str, *, webhook_max_attempts: int = 5,
                                  transport=webhook_transport) for p in products.values()]
         for worker in workers:
             worker.start()
+        settle_for_serving()
         try:
             yield
         finally:

@@ -6,7 +6,6 @@ as a task and show progress; ``run_pipeline`` runs the same steps in a plain loo
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from connectors.base import Batch, RemoteRecord
 from hub.errors import TradeHubError
+from hub.gctune import relaxed_collector
 from hub.store.base import utcnow
 from hub.store.tables import SyncRun
 from hub.sync import lock, state
@@ -33,9 +33,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, RunCounts], None]
 StepFn = Callable[[], StepResult]
 Mapped = tuple[Batch, list[Observation], list[tuple[RemoteRecord, Exception]]]
-
-GC_THRESHOLD = 50_000
-"""Allocations between young-generation collections during a run (Python's default: 700)."""
 
 progress_hook: ContextVar[Progress | None] = ContextVar("tradehub_progress", default=None)
 """Set by a caller (the CLI's progress bar) to hear about every step of a run."""
@@ -69,35 +66,20 @@ class PipelineRun:
             session.flush()
             self.run_id = run.id
         error: str | None = None
-        thresholds = self._relax_gc()
-        try:
-            yield self
-        except BaseException as exc:
-            error = exc.message if isinstance(exc, TradeHubError) else repr(exc)
-            raise
-        finally:
-            for system in list(self._readers):
-                self._drop_reader(system)
-            if self._writer is not None:
-                self._writer.shutdown(wait=True)
-                self._writer = None
-            self._finish(error)
-            lock.release(sessions, self.name, self._holder)
-            gc.set_threshold(*thresholds)
-
-    @staticmethod
-    def _relax_gc() -> tuple[int, int, int]:
-        """A batch allocates hundreds of thousands of short-lived, mostly acyclic objects
-        (reference counting frees them); with the default thresholds the cycle collector
-        runs every 700 allocations and keeps re-scanning every module, model and mapping
-        the process imported. Freezing what exists now takes those out of its sight, and
-        a larger first threshold makes it run less often. Returns the thresholds to
-        restore after the run."""
-        gc.freeze()
-        before = gc.get_threshold()
-        if before[0] < GC_THRESHOLD:
-            gc.set_threshold(GC_THRESHOLD, before[1], before[2])
-        return before
+        with relaxed_collector():
+            try:
+                yield self
+            except BaseException as exc:
+                error = exc.message if isinstance(exc, TradeHubError) else repr(exc)
+                raise
+            finally:
+                for system in list(self._readers):
+                    self._drop_reader(system)
+                if self._writer is not None:
+                    self._writer.shutdown(wait=True)
+                    self._writer = None
+                self._finish(error)
+                lock.release(sessions, self.name, self._holder)
 
     def _finish(self, error: str | None) -> None:
         with self.ctx.sessions() as session, session.begin():
