@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/sync.py                # 100,000 customers (about 2 minutes)
     .venv/bin/python benchmarks/sync.py --records 20000
 
-The reference products run in their own process (uvicorn on 127.0.0.1, SQLite); each
-sync runs in a fresh process of its own, so its peak RSS is the engine's alone. Prints
+The reference CRM and ERP are two products, so each runs in its own process (uvicorn
+on 127.0.0.1, its own SQLite file), as two vendors' systems would; each sync runs in a
+fresh process of its own, so its peak RSS is the engine's alone. Prints
 the full run, a run with no changes, a run with 1% changed, and peak memory of a full
 run at 10,000 and at the full count.
 
@@ -47,10 +48,10 @@ def free_port() -> int:
     return pick()
 
 
-def start_products(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_products(folder: Path, name: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", PRODUCTS,
-                                f"sqlite:///{folder / 'products.db'}", TOKEN, str(port)],
+                                f"sqlite:///{folder / f'{name}.db'}", TOKEN, str(port)],
                                cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -84,10 +85,10 @@ def load(url: str, first: int, count: int, version: int = 0) -> None:
                         json={"items": accounts(start, size, version)}).raise_for_status()
 
 
-def hub_file(folder: Path, url: str, batch: int) -> Path:
+def hub_file(folder: Path, urls: dict[str, str], batch: int) -> Path:
     systems = {app: {"connector": "builtin", "mappings": str(ROOT / "mappings/builtin" / app),
                      "settings": {"base_url": url, "app": app, "token": TOKEN}}
-               for app in ("crm", "erp")}
+               for app, url in urls.items()}
     path = folder / "hub.yaml"
     path.write_text(yaml.safe_dump({"systems": systems, "pipelines": {"customers": {
         "entity": "customer", "source": "crm", "target": "erp", "batch_size": batch}}}))
@@ -130,20 +131,22 @@ def worker() -> None:
 def scenario(records: int, batch: int, *, changes: bool) -> dict[str, dict[str, object]]:
     with tempfile.TemporaryDirectory(prefix="tradehub-bench-") as tmp:
         folder = Path(tmp)
-        products, url = start_products(folder)
+        servers = {app: start_products(folder, app) for app in ("crm", "erp")}
+        urls = {app: url for app, (_, url) in servers.items()}
         try:
-            load(url, 0, records)
-            config = hub_file(folder, url, batch)
+            load(urls["crm"], 0, records)
+            config = hub_file(folder, urls, batch)
             store = f"sqlite:///{folder / 'hub.db'}"
             results = {"full": run_sync(folder, config, store)}
             if changes:
                 results["no_change"] = run_sync(folder, config, store)
-                load(url, 0, records // 100, version=1)          # 1% changed
+                load(urls["crm"], 0, records // 100, version=1)          # 1% changed
                 results["one_percent"] = run_sync(folder, config, store)
             return results
         finally:
-            products.terminate()
-            products.wait(10)
+            for process, _ in servers.values():
+                process.terminate()
+                process.wait(10)
 
 
 def main() -> None:
@@ -157,7 +160,7 @@ def main() -> None:
         return
     small = min(10_000, args.records)
     print(f"sync benchmark: {args.records:,} customers CRM → ERP, batches of {args.batch}, "
-          "SQLite store and products, real HTTP on 127.0.0.1")
+          "SQLite store, CRM and ERP in a process each, real HTTP on 127.0.0.1")
     print(f"load average at start {_load()} on {os.cpu_count()} CPUs")
     big = scenario(args.records, args.batch, changes=True)
     base = scenario(small, args.batch, changes=False)["full"]
