@@ -208,7 +208,10 @@ class BuiltinConnector(Connector):
         if merged_into:
             # Several shipments or payments patch one order: each keeps its own identity.
             remote_id = f"{remote_id}#{record.natural_key}"
-        return WriteResult(hub_id=record.hub_id, outcome=result["outcome"], remote_id=remote_id)
+        if result["outcome"] not in ("created", "updated", "unchanged"):
+            raise FatalError(f"unknown outcome {result['outcome']!r} in a batch-upsert answer")
+        return WriteResult.model_construct(hub_id=record.hub_id, outcome=result["outcome"],
+                                           remote_id=remote_id)
 
     def delete(self, entity: str, remote_ids: Sequence[str], *,
                archive: bool = True) -> list[WriteResult]:

@@ -223,7 +223,8 @@ def _write(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan]) -> None:
                 break
             remote_id = plan.remote_ids.get(side.system)
             # An update names what it sends, so fields the mapping does not know survive.
-            outbound[side.system].append((plan, OutboundRecord(
+            # (Built without re-validation: every value here is the hub's own, typed.)
+            outbound[side.system].append((plan, OutboundRecord.model_construct(
                 hub_id=plan.hub_id, remote_id=remote_id, natural_key=plan.key or "",
                 data=data, only_fields=sorted(data) if remote_id else None)))
     for system, items in outbound.items():
