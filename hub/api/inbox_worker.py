@@ -10,7 +10,8 @@ Several API processes may each run a worker on one store. A worker first *claims
 a batch (``claimed_by`` = itself, ``claimed_until`` = now + lease) in one short
 transaction that only takes rows nobody holds (SQLite: ``BEGIN IMMEDIATE``, the
 store's one writer; PostgreSQL: ``FOR UPDATE SKIP LOCKED``), so no two workers
-apply the same event; a worker that dies loses its rows when the lease runs out.
+apply the same event; a worker that dies loses its rows when the lease runs out, or
+at once on its own machine (``hub.api.inbox_leases``).
 A running pipeline (``PipelineBusyError``) only delays a row; any other failure
 counts an attempt, and after the last attempt the row is ``failed`` until an
 administrator reprocesses it. A delayed row is released with ``claimed_until`` as
@@ -21,11 +22,8 @@ row, so one bad event does not hold back the others.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +32,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, or_, select, update
 
 from connectors.base import ChangeEvent
+from hub.api.inbox_leases import new_worker_id, release_orphans, retire
 from hub.api.runtime import HubRuntime
 from hub.errors import PipelineBusyError, TradeHubError
 from hub.store.base import utcnow
@@ -42,6 +41,8 @@ from hub.sync.counts import RunCounts
 from hub.sync.events import apply_events
 
 log = logging.getLogger(__name__)
+
+ORPHAN_CHECK_SECONDS = 10.0
 
 
 class BatchReport(BaseModel):
@@ -78,7 +79,8 @@ class InboxWorker:
         self.on_batch = on_batch
         self.settings = runtime.api
         self.reporter = reporter
-        self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.worker_id = new_worker_id()
+        self._orphans_checked = float("-inf")
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="tradehub-inbox", daemon=True)
 
@@ -94,6 +96,7 @@ class InboxWorker:
         self.runtime.inbox_wakeup.set()
         if self.thread.is_alive():
             self.thread.join(timeout)
+        retire(self.worker_id)
 
     def _run(self) -> None:
         wakeup = self.runtime.inbox_wakeup
@@ -111,6 +114,9 @@ class InboxWorker:
     def process_available(self, max_batches: int = 100) -> bool:
         """Process ready rows batch by batch; True if anything was processed."""
         worked = False
+        if time.monotonic() - self._orphans_checked > ORPHAN_CHECK_SECONDS:
+            self._orphans_checked = time.monotonic()
+            release_orphans(self.runtime.context().sessions)
         for _ in range(max_batches):
             if self.stopping.is_set():
                 break

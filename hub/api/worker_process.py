@@ -31,6 +31,8 @@ class Wakeups:
     inbox: Event
     outbox: Event
     stopping: Event
+    ready: Event
+    """Set by the child once its workers run (its start-up imports take seconds)."""
 
 
 class WorkerProcess:
@@ -39,7 +41,7 @@ class WorkerProcess:
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self.wakeups = Wakeups(inbox=context.Event(), outbox=context.Event(),
-                               stopping=context.Event())
+                               stopping=context.Event(), ready=context.Event())
         self.process = context.Process(target=run, args=(self.wakeups, os.getpid()),
                                        name="tradehub-workers", daemon=True)
 
@@ -48,7 +50,8 @@ class WorkerProcess:
         log.info("worker process started", extra={"pid": self.process.pid})
 
     def is_alive(self) -> bool:
-        return self.process.is_alive()
+        """Running and serving: health says 'ok' only once the child's workers run."""
+        return self.process.is_alive() and self.wakeups.ready.is_set()
 
     def stop(self, timeout: float = 30.0) -> None:
         self.wakeups.stopping.set()
@@ -90,6 +93,7 @@ def run(wakeups: Wakeups, parent_pid: int) -> None:
     delivery = DeliveryWorker(runtime)
     inbox.start()
     delivery.start()
+    wakeups.ready.set()
     try:
         while not wakeups.stopping.wait(1.0):
             if os.getppid() != parent_pid:

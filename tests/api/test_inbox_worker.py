@@ -4,6 +4,9 @@ rows through leases; dead-letter replay."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +20,7 @@ from sqlalchemy import select, update
 from api_support import ADMIN, BUILTIN_TOKEN, customer, event, hub_config, signed
 from conftest import MakeApp, api_settings, hub_settings
 from db_support import fresh_database_url
+from hub.api.inbox_leases import HOST
 from hub.api.inbox_worker import BatchReport, InboxWorker
 from hub.api.runtime import HubRuntime
 from hub.builtin.app import create_app as create_builtin_app
@@ -224,3 +228,21 @@ def processed(ctx: SyncContext) -> list[str]:
     with ctx.sessions() as session:
         return list(session.scalars(select(InboxEvent.event_id)
                                     .where(InboxEvent.status == "processed")))
+
+
+def test_rows_claimed_by_a_dead_process_of_this_host_are_released_without_waiting(
+        live_ctx: SyncContext, make_app: MakeApp, erp: Erp) -> None:
+    receive(live_ctx, make_app, event(customer("C-1"), event_id="e1"),
+            event(customer("C-2"), event_id="e2"))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait(30)                                   # a worker process that was SIGKILLed
+    far = datetime.now(timezone.utc) + timedelta(hours=1)
+    holders = {"e1": f"{HOST}:{gone.pid}:dead0001", "e2": f"{HOST}:{os.getppid()}:alive001"}
+    with live_ctx.sessions() as session, session.begin():
+        for event_id, holder in holders.items():
+            session.execute(update(InboxEvent).where(InboxEvent.event_id == event_id)
+                            .values(claimed_by=holder, claimed_until=far))
+
+    InboxWorker(runtime_for(live_ctx)).process_available(max_batches=2)
+    assert inbox(live_ctx) == [("e1", "processed", 1), ("e2", "pending", 0)]
+    assert erp.find("customers", "C-1") is not None and erp.find("customers", "C-2") is None
