@@ -7,19 +7,22 @@ magnitude faster than pipelined executemany.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, bindparam, text
 from sqlalchemy.orm import Session
 
+from hub.builtin.common.tables import Encoded, JsonDoc
+from hub.store.db import json_dumps
 from hub.store.upsert import write_many
 
 
 def _copy_value(table: Table, column: str, value: Any) -> Any:
-    if value is not None and isinstance(table.c[column].type, JSON):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Encoded):
+        return str(value)
+    if value is not None and isinstance(table.c[column].type, (JSON, JsonDoc)):
+        return json_dumps(value)
     return value
 
 

@@ -18,8 +18,8 @@ from hub.builtin.common.auth import require_token
 from hub.builtin.common.batch import (
     BatchRequest,
     BatchResponse,
+    batch_response_json,
     check_references,
-    summarise_results,
     upsert_items,
 )
 from hub.builtin.common.errors import ApiError, conflict, describe_errors, not_found
@@ -175,8 +175,7 @@ def add_resource_routes(router: APIRouter, product: Product, resource: Resource)
     def upsert_batch(batch: BatchRequest) -> bytes:
         with product.writing() as writer:
             results = upsert_items(writer, resource, batch.items, merge=batch.merge)
-        return BatchResponse(results=results,
-                             summary=summarise_results(results)).model_dump_json().encode()
+        return batch_response_json(results)
 
     @router.post(path + "/batch-upsert", response_model=BatchResponse, tags=[tag],
                  name=f"batch_upsert_{resource.name}",

@@ -4,6 +4,9 @@ the feed's lock row, and webhook subscriptions.
 A resource row keeps the record as a JSON document (``data``) beside its natural key
 and one indexed reference column, like many SaaS products do: the product's own
 pydantic models define and validate the shape, the table keeps it.
+
+A batch upsert stores each document twice (the record and its feed row), so both
+columns take a document already encoded (``Encoded``): it is encoded once.
 """
 
 from __future__ import annotations
@@ -12,8 +15,35 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class Encoded(str):
+    """A JSON document already encoded; a ``JsonDoc`` column stores it as it is."""
+
+
+class JsonDoc(TypeDecorator[Any]):
+    """JSON that also accepts ``Encoded`` text, bound without decoding and encoding it
+    again (reads are plain JSON)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        inner = self.impl_instance.bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, Encoded):
+                return str(value)
+            return value if inner is None else inner(value)
+        return process
+
+
+SEQ = BigInteger().with_variant(Integer, "sqlite")
+"""On SQLite only ``INTEGER PRIMARY KEY`` is the rowid: a BIGINT key would be a second
+B-tree beside it, written on every change and read through on every feed page."""
 
 
 class DocRow:
@@ -26,19 +56,19 @@ class DocRow:
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     ref: Mapped[str | None] = mapped_column(String(200), index=True, nullable=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ChangeRow:
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=False)
     resource: Mapped[str] = mapped_column(String(60))
     record_id: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
 
 
 class FeedStateRow:
