@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import Text, cast, select
+from sqlalchemy import String, Text, cast, select, type_coerce
 
 from hub.builtin.common.errors import ApiError
 from hub.builtin.common.product import Product, utc
@@ -63,9 +63,16 @@ def read_changes(product: Product, *, since: int, limit: int,
 
 def read_changes_json(product: Product, *, since: int, limit: int,
                       resources: list[str] | None = None) -> bytes:
-    """One page of the feed, as the JSON body of a ``ChangePage``."""
+    """One page of the feed, as the JSON body of a ``ChangePage``.
+
+    Rows are read through the connection (no ORM rows), and each distinct ``at`` is
+    formatted once: a batch's changes share one. On SQLite ``at`` comes as the text
+    the database holds, so it is not parsed into a datetime per row either.
+    """
     table = product.tables.changes
-    query = select(table.seq, table.resource, table.record_id, table.op, table.at,
+    raw_at = product.engine.dialect.name == "sqlite"
+    at_column = type_coerce(table.at, String) if raw_at else table.at
+    query = select(table.seq, table.resource, table.record_id, table.op, at_column,
                    cast(table.data, Text)).where(table.seq > since).order_by(table.seq) \
         .limit(limit + 1)
     if resources:
@@ -73,15 +80,22 @@ def read_changes_json(product: Product, *, since: int, limit: int,
             product.resource(name)
         query = query.where(table.resource.in_(resources))
     with product.reading() as session:
-        rows = session.execute(query).all()
+        rows = session.connection().execute(query).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    dumps = orjson.dumps
-    changes = b",".join(
-        b'{"seq":%d,"resource":%s,"id":%d,"op":%s,"at":%s,"data":%s}' % (
-            seq, dumps(resource), record_id, dumps(op),
-            dumps(utc(at), option=orjson.OPT_UTC_Z), data.encode())
-        for seq, resource, record_id, op, at, data in rows)
+    names: dict[str, str] = {}
+    times: dict[Any, str] = {}
+    parts: list[str] = []
+    for seq, resource, record_id, op, at, data in rows:
+        name = names.get(resource)
+        if name is None:
+            name = names[resource] = orjson.dumps(resource).decode()
+        when = times.get(at)
+        if when is None:
+            moment = datetime.fromisoformat(at) if raw_at else at
+            when = times[at] = orjson.dumps(utc(moment), option=orjson.OPT_UTC_Z).decode()
+        parts.append('{"seq":%d,"resource":%s,"id":%d,"op":"%s","at":%s,"data":%s}' % (
+            seq, name, record_id, op, when, data))
     last = str(rows[-1][0] if rows else since)
-    return b'{"changes":[%s],"next":%s,"has_more":%s}' % (
-        changes, dumps(last), b"true" if has_more else b"false")
+    return ('{"changes":[%s],"next":"%s","has_more":%s}' % (
+        ",".join(parts), last, "true" if has_more else "false")).encode()
