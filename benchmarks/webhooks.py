@@ -446,7 +446,7 @@ def main() -> None:
                     ("hub + inbox worker", latencies)):
         print(f"  {name:<18} achieved {r['rps']:6.0f} req/s   p50 {r.get('p50_ms', 0):6.2f} ms   "
               f"p99 {r.get('p99_ms', 0):6.2f} ms   non-2xx {r['non_2xx']:.0f}  (target p99 < 25 ms)")
-    print(f"  inbox worker (own process, nice +5): {drained} events applied to the ERP "
+    print(f"  inbox worker (own process, nice +10): {drained} events applied to the ERP "
           f"{drain_seconds:.1f} s after the first was sent ({drained / drain_seconds:.0f} "
           f"events/s end to end)")
     print(f"\nChange in the shop -> record in the built-in ERP (webhooks only), n={len(changes)}")

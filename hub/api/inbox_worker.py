@@ -107,7 +107,10 @@ class InboxWorker:
                 log.exception("inbox round failed")
                 worked = False
             if not worked:
-                wakeup.wait(self.settings.inbox_poll_seconds)
+                if wakeup.wait(self.settings.inbox_poll_seconds):
+                    # Woken by a 202: let the events arriving right behind it join the
+                    # batch (one engine round for many instead of one each).
+                    self.stopping.wait(self.settings.inbox_gather_seconds)
                 wakeup.clear()
 
     # -- work ---------------------------------------------------------------------

@@ -41,6 +41,10 @@ class ApiSettings(BaseSettings):
     inbox_lease_seconds: float = Field(
         60.0, gt=0, le=3600, description="How long a worker owns the inbox rows it claimed; "
                                          "rows of a worker that died are taken over after it.")
+    inbox_gather_seconds: float = Field(
+        0.05, ge=0, le=5, description="After a wake-up, how long the worker waits for more "
+                                      "events to apply together (adds at most this much "
+                                      "latency, saves engine rounds under load).")
     inbox_poll_seconds: float = Field(
         1.0, gt=0, le=60, description="How often the worker looks for work it was not told of.")
     allow_private_targets: bool = Field(

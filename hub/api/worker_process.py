@@ -22,7 +22,7 @@ from multiprocessing.synchronize import Event
 
 log = logging.getLogger(__name__)
 
-NICENESS = 5
+NICENESS = 10
 PR_SET_PDEATHSIG = 1
 
 
