@@ -8,6 +8,7 @@ inserts/updates; only resources whose writes have side effects go item by item
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -232,10 +233,9 @@ def _write_in_bulk(writer: Writer, resource: Resource, dumped: dict[int, Doc],
 
 
 def summarise_results(results: Sequence[Result]) -> BatchSummary:
-    summary = BatchSummary()
-    for result in results:
-        setattr(summary, result.outcome, getattr(summary, result.outcome) + 1)
-    return summary
+    counts = Counter(result.outcome for result in results)
+    return BatchSummary(created=counts["created"], updated=counts["updated"],
+                        unchanged=counts["unchanged"], error=counts["error"])
 
 
 def batch_response_json(results: Sequence[Result]) -> bytes:

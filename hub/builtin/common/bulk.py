@@ -63,5 +63,38 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         session.execute(text(f"UPDATE {table.name} SET {assignments} FROM {temp} "
                              f"WHERE {table.name}.id = {temp}.id"))
     else:
-        session.execute(table.update().where(table.c.id == bindparam("row_id")),
-                        [{**{c: r[c] for c in columns}, "row_id": r["id"]} for r in rows])
+        _update_many(session, table, columns, rows)
+
+
+def _update_many(session: Session, table: Table, columns: list[str],
+                 rows: Sequence[dict[str, Any]]) -> None:
+    """UPDATE … WHERE id = ? through the driver's executemany.
+
+    As ``write_many`` does for inserts: the statement is compiled once and each column's
+    values go through its type's bind processor, once for a value every row shares
+    (the batch's timestamp, ``archived``), instead of SQLAlchemy building each row's
+    parameters in Python.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    statement = table.update().where(table.c.id == bindparam("b_id")).values(
+        {c: bindparam(f"b_{c}") for c in columns})
+    compiled = statement.compile(dialect=dialect)
+    names = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
+    if sorted(names) != sorted(f"b_{c}" for c in ["id", *columns]):
+        session.execute(statement, [{f"b_{c}": r[c] for c in ["id", *columns]} for r in rows])
+        return
+    values = []
+    for name in names:
+        processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        column = [row[name[2:]] for row in rows]
+        first = column[0]
+        if processor is None:
+            values.append(column)
+        elif all(value is first for value in column):
+            values.append([processor(first)] * len(column))
+        else:
+            values.append([processor(value) for value in column])
+    params: list[Any] = (list(zip(*values, strict=True)) if compiled.positional else
+                         [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)])
+    connection.exec_driver_sql(compiled.string, params)
