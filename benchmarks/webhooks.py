@@ -403,7 +403,7 @@ def main() -> None:
         with serve("hub.api.app:create_app", hub_env(folder, hub_file, workers=True,
                                                       name="live"), logs) as hub_url:
             shop.hub_url = hub_url
-            changes = change_to_erp(shop, erp_url, args.changes)
+            first, *changes = change_to_erp(shop, erp_url, args.changes + 1) or [float("nan")]
             sent_at = time.perf_counter()
             latencies = paced_wrk(hub_url, folder, args.rate, int(args.rate_seconds), "rate")
             drained = wait_drained(folder / "live.db", int(latencies["requests"]))
@@ -449,10 +449,12 @@ def main() -> None:
     print(f"  inbox worker (own process, nice +10): {drained} events applied to the ERP "
           f"{drain_seconds:.1f} s after the first was sent ({drained / drain_seconds:.0f} "
           f"events/s end to end)")
-    print(f"\nChange in the shop -> record in the built-in ERP (webhooks only), n={len(changes)}")
+    print(f"\nChange in the shop -> record in the built-in ERP (webhooks only), n={len(changes)} "
+          f"after the first")
     if changes:
         print(f"  p50 {statistics.median(changes):.0f} ms  p99 {pct(changes, 99):.0f} ms  "
-              f"max {max(changes):.0f} ms  (target p50 < 1000 ms)")
+              f"max {max(changes):.0f} ms  (target p50 < 1000 ms); the first after start "
+              f"(cold connections and caches): {first:.0f} ms")
     if prefect is not None:
         print("\nPrefect (real server on loopback)")
         print(f"  background task: .delay() call p50 {prefect['delay_call_p50']:.0f} ms "
