@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, RunCounts], None]
 StepFn = Callable[[], StepResult]
 Mapped = tuple[Batch, list[Observation], list[tuple[RemoteRecord, Exception]]]
+Ahead = tuple[Mapped, "BatchWork | None"]
+"""A batch read ahead and mapped, and planned if that could be done early."""
 
 progress_hook: ContextVar[Progress | None] = ContextVar("tradehub_progress", default=None)
 """Set by a caller (the CLI's progress bar) to hear about every step of a run."""
@@ -48,7 +50,7 @@ class PipelineRun:
         self.run_id: int | None = None
         self._holder: str | None = None
         self._readers: dict[str, Prefetch[Batch]] = {}
-        self._ahead: dict[str, Mapped | None] = {}      # the next batch, already mapped
+        self._ahead: dict[str, Ahead | None] = {}       # the next batch, mapped (and planned)
         self._writer: ThreadPoolExecutor | None = None
 
     @property
@@ -120,19 +122,20 @@ class PipelineRun:
         """One-way: reconcile the next batch and commit it with the cursor.
 
         While the batch's target write and checkpoint are in flight, the next batch
-        (already being read ahead) is mapped, so the source, the target, the store and
-        the hub all work at once.
+        (already being read ahead) is mapped and planned, so the source, the target,
+        the store and the hub all work at once.
         Any failure drops the reader and what was read ahead: a retried step starts
         again from the last checkpoint, and idempotent writes make that harmless.
         """
         self._heartbeat()
         try:
-            mapped = self._ahead.pop(system) if system in self._ahead else self._read(system)
-            if mapped is None:
+            ahead = self._ahead.pop(system) if system in self._ahead else self._next(system)
+            if ahead is None:
                 return StepResult(counts=RunCounts(), done=True)
-            batch, observed, failed = mapped
-            work = plan_batch(self.ctx, self.spec, system, observed, failed,
-                              cursor=batch.cursor)
+            (batch, observed, failed), work = ahead
+            if work is None:
+                work = plan_batch(self.ctx, self.spec, system, observed, failed,
+                                  cursor=batch.cursor)
             for side in self.spec.sides:
                 self.ctx.connector(side.system)      # made here: the writer only uses them
             if self._writer is None:
@@ -140,7 +143,7 @@ class PipelineRun:
                                                   thread_name_prefix=f"write-{self.name}")
             writing = self._writer.submit(self._write_and_commit, work)
             try:
-                self._ahead[system] = self._read(system)
+                self._ahead[system] = self._next(system, beside=work)
             except Exception:
                 # This batch still commits; the next step reads again from its cursor
                 # and meets the error (or not) itself.
@@ -172,6 +175,24 @@ class PipelineRun:
             return None
         observed, failed = map_records(self.spec, system, batch.records)
         return batch, observed, failed
+
+    def _next(self, system: str, *, beside: BatchWork | None = None) -> Ahead | None:
+        """The next batch, mapped; and planned too, while ``beside`` (the batch before
+        it) is being written and committed, unless the two touch a common record."""
+        mapped = self._read(system)
+        if mapped is None:
+            return None
+        if beside is None:
+            return mapped, None
+        batch, observed, failed = mapped
+        try:
+            work = plan_batch(self.ctx, self.spec, system, observed, failed,
+                              cursor=batch.cursor)
+        except Exception:           # planned again, after the commit, by the next step
+            log.debug("planning ahead failed", exc_info=True,
+                      extra={"pipeline": self.name, "system": system})
+            return mapped, None
+        return mapped, None if work.touched.meets(beside.touched) else work
 
     def _reader(self, system: str) -> Prefetch[Batch]:
         """The connector's reader stays open across steps (its paging is its own) and

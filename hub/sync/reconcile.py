@@ -79,6 +79,10 @@ def reconcile(ctx: SyncContext, spec: PipelineSpec, hub_ids: Sequence[str]) -> R
         return _checkpoint(session, spec, plans)
 
 
+Outbound = dict[str, list[tuple[Plan, OutboundRecord]]]
+"""Per system, the records to write there and the plan each belongs to."""
+
+
 @dataclass
 class BatchWork:
     """One one-way batch on its way through plan → write → commit.
@@ -93,22 +97,54 @@ class BatchWork:
     failed: Sequence[tuple[RemoteRecord, Exception]]
     cursor: str | None
     read: int
+    outbound: Outbound
+    touched: Touched
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What a batch's checkpoint may change that planning another batch reads."""
+
+    remote_ids: frozenset[str]
+    hub_ids: frozenset[str]
+    keys: frozenset[str]
+
+    def meets(self, other: Touched) -> bool:
+        return bool(self.remote_ids & other.remote_ids or self.hub_ids & other.hub_ids
+                    or self.keys & other.keys)
 
 
 def plan_batch(ctx: SyncContext, spec: PipelineSpec, system: str,
                observed: Sequence[Observation],
                failed: Sequence[tuple[RemoteRecord, Exception]],
                *, cursor: str | None) -> BatchWork:
+    """Match, merge and map a batch for its write; reads the store, writes nothing.
+
+    The engine may plan a batch while the previous one is still being written and
+    committed. That plan is only kept if the two batches touch no common record,
+    remote id or natural key (``Touched.meets``): planning reads nothing else that a
+    checkpoint changes, so it is then what planning after the commit would give.
+    """
     with ctx.sessions() as session:
         matched = match(session, spec, system, observed, derived_ids=True)
         plans = _plan(session, spec, list(matched.changes),
                       {h: {system: c} for h, c in matched.changes.items()}, matched.fresh)
+    keys = {o.key for o in observed if o.key}
+    keys.update(p.key for p in plans if p.key)
+    keys.update(k for p in plans if p.previous is not None
+                and (k := spec.key_of(p.previous)) is not None)
+    touched = Touched(
+        remote_ids=frozenset(o.record.remote_id for o in observed)
+        | frozenset(r.remote_id for r, _ in failed),
+        hub_ids=frozenset(p.hub_id for p in plans) | frozenset(h for h, _ in matched.links),
+        keys=frozenset(keys))
     return BatchWork(system=system, matched=matched, plans=plans, failed=failed,
-                     cursor=cursor, read=len(observed) + len(failed))
+                     cursor=cursor, read=len(observed) + len(failed),
+                     outbound=_prepare_writes(spec, plans), touched=touched)
 
 
 def write_batch(ctx: SyncContext, spec: PipelineSpec, work: BatchWork) -> None:
-    _write(ctx, spec, work.plans)
+    _send_writes(ctx, spec, work.plans, work.outbound)
 
 
 def commit_batch(ctx: SyncContext, spec: PipelineSpec, work: BatchWork) -> RunCounts:
@@ -203,7 +239,13 @@ def _ensure_key(spec: PipelineSpec, hub_id: str, merged: MergeResult) -> str | N
 
 
 def _write(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan]) -> None:
-    outbound: dict[str, list[tuple[Plan, OutboundRecord]]] = defaultdict(list)
+    _send_writes(ctx, spec, plans, _prepare_writes(spec, plans))
+
+
+def _prepare_writes(spec: PipelineSpec, plans: list[Plan]) -> Outbound:
+    """Each side's records to write, in its terms (a record that cannot be expressed
+    there gets its ``failure``)."""
+    outbound: Outbound = defaultdict(list)
     for plan in plans:
         if plan.merged is None or not plan.merged.changed:
             continue
@@ -227,6 +269,11 @@ def _write(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan]) -> None:
             outbound[side.system].append((plan, OutboundRecord.model_construct(
                 hub_id=plan.hub_id, remote_id=remote_id, natural_key=plan.key or "",
                 data=data, only_fields=sorted(data) if remote_id else None)))
+    return outbound
+
+
+def _send_writes(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan],
+                 outbound: Outbound) -> None:
     for system, items in outbound.items():
         ready = [(plan, rec) for plan, rec in items if plan.failure is None]
         if not ready:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from hub.services import AppServer
+from hub.sync import engine
 from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
 from sync_support import Product, hub_config, sync
@@ -96,3 +99,48 @@ def test_a_non_owner_change_to_an_owned_field_is_undone(
     sync(ctx, "customers")
     assert crm.by_key("customers", "A-0001")["credit_limit"] == "1000.00"
     assert erp.by_key("customers", "A-0001")["credit_limit"] == "1000.00"
+
+
+def test_a_batch_planned_ahead_is_planned_again_when_it_meets_the_batch_before(
+        products: AppServer, crm: Product, erp: Product, make_context: MakeContext,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next batch is planned while the previous one is written; a record in both
+    (created, then edited) must be planned again after the commit, never twice linked."""
+    crm.upsert("customers", crm_accounts(4))                       # feed: A-0..A-3
+    edited = crm.by_key("customers", "A-0001")
+    crm.patch("customers", edited["id"], {"city": "Hamburg"})      # A-1 again, 5th change
+    crm.upsert("customers", crm_accounts(3, start=4))              # A-4..A-6
+    plans: list[list[str]] = []
+    real_plan = engine.plan_batch
+
+    def counting(ctx: SyncContext, spec: object, system: str, observed: list, *a: object,
+                 **k: object) -> object:
+        plans.append(sorted(o.record.data["account_code"] for o in observed))
+        return real_plan(ctx, spec, system, observed, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "plan_batch", counting)
+    ctx = make_context(hub_config(products.url, one_way(batch_size=4)))
+    result = sync(ctx, "customers")
+
+    second = ["A-0001", "A-0004", "A-0005", "A-0006"]
+    assert plans == [["A-0000", "A-0001", "A-0002", "A-0003"], second, second]
+    assert (result.counts.created, result.counts.updated, result.counts.dead_lettered) == (7, 1, 0)
+    assert erp.by_key("customers", "A-0001")["city"] == "Hamburg"
+    assert len(erp.all("customers")) == 7
+
+
+def test_disjoint_batches_are_planned_once(
+        products: AppServer, crm: Product, make_context: MakeContext,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    crm.upsert("customers", crm_accounts(12))
+    calls: list[int] = []
+    real_plan = engine.plan_batch
+
+    def counting(*a: object, **k: object) -> object:
+        calls.append(1)
+        return real_plan(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "plan_batch", counting)
+    ctx = make_context(hub_config(products.url, one_way(batch_size=4)))
+    assert sync(ctx, "customers").counts.created == 12
+    assert len(calls) == 3
