@@ -17,8 +17,8 @@ Checkpoints. SQLite copies the WAL back into the database (a checkpoint, with an
 fsync) from inside whichever commit crosses ``wal_autocheckpoint``; on the request
 path that was a multi-millisecond stall every few hundred requests and half the
 per-event cost. The writer's connection therefore never checkpoints; a thread of
-its own runs a PASSIVE checkpoint (it never blocks writers) after each burst of
-writes, with SQLite's work done outside the GIL.
+its own runs a PASSIVE checkpoint (it never blocks writers) when writes pause or
+the WAL grows past 16 MiB, with SQLite's work done outside the GIL.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine
@@ -207,12 +208,20 @@ class InboxWriter:
 
 
 class _Checkpointer:
-    """Checkpoints the WAL the inbox writer fills, off the request path (SQLite only)."""
+    """Checkpoints the WAL the inbox writer fills, off the request path (SQLite only).
 
-    IDLE_SECONDS = 1.0
+    Once writes pause for a second, or while they go on once the WAL passes
+    ``WAL_BYTES``: each checkpoint copies the hot pages (the inbox's index leaves)
+    once however often they were rewritten, so fewer checkpoints cost less.
+    """
+
+    TICK_SECONDS = 1.0
+    WAL_BYTES = 16 * 1024 * 1024
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        database = engine.url.database or ""
+        self.wal = Path(f"{database}-wal") if database not in ("", ":memory:") else None
         self.wrote = threading.Event()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="tradehub-inbox-checkpoint",
@@ -221,24 +230,35 @@ class _Checkpointer:
 
     def _run(self) -> None:
         connection = self.engine.raw_connection()
+        unsaved = False
         try:
-            while not self.stopping.is_set():
-                if not self.wrote.wait(1.0):
-                    continue
-                self.stopping.wait(self.IDLE_SECONDS)   # let a burst finish first
+            while not self.stopping.wait(self.TICK_SECONDS):
+                writing = self.wrote.is_set()
                 self.wrote.clear()
-                try:
-                    cursor = connection.cursor()
-                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    cursor.close()
-                except Exception:
-                    log.warning("inbox WAL checkpoint failed", exc_info=True)
+                unsaved = unsaved or writing
+                if unsaved and (not writing or self._wal_size() >= self.WAL_BYTES):
+                    self._checkpoint(connection)
+                    unsaved = False
         finally:
             connection.close()
 
+    def _wal_size(self) -> int:
+        try:
+            return self.wal.stat().st_size if self.wal is not None else 0
+        except OSError:
+            return 0
+
+    @staticmethod
+    def _checkpoint(connection: DBAPIConnection) -> None:
+        try:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cursor.close()
+        except Exception:
+            log.warning("inbox WAL checkpoint failed", exc_info=True)
+
     def stop(self) -> None:
         self.stopping.set()
-        self.wrote.set()
         self.thread.join(10)
 
 
