@@ -8,16 +8,19 @@ orders it among the record's other events. One try, logged in the delivery log l
 any other; success marks the letter ``replayed``, failure leaves it ``open`` with the
 new error and one more attempt counted.
 
-The letter is taken (``open`` → ``replaying``) in its own transaction first, so two
-administrators pressing replay at once send it once; the second gets a 409.
+The letter is taken (``open`` → ``replaying``, ``replayed_at`` = when the try began)
+in its own transaction first, so two administrators pressing replay at once send it
+once; the second gets a 409. A letter left ``replaying`` by a process that died
+mid-try can be taken again once that try would long have timed out.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 
 from hub.api.outbound import Sender
 from hub.api.problems import Conflicting, RecordNotFound
@@ -42,10 +45,16 @@ def replay_delivery_dead_letter(runtime: HubRuntime, subscription_id: int, dead_
         if letter is None or letter.subscription_id != subscription_id:
             raise RecordNotFound(f"subscription {subscription_id} has no dead letter "
                                  f"{dead_letter_id}")
+        now = utcnow()
+        abandoned = now - timedelta(seconds=runtime.api.delivery_timeout_seconds * 2 + 30)
         taken = session.execute(
-            update(DeliveryDeadLetter).where(DeliveryDeadLetter.id == dead_letter_id,
-                                             DeliveryDeadLetter.status == "open")
-            .values(status="replaying").execution_options(synchronize_session=False)).rowcount
+            update(DeliveryDeadLetter).where(
+                DeliveryDeadLetter.id == dead_letter_id,
+                or_(DeliveryDeadLetter.status == "open",
+                    and_(DeliveryDeadLetter.status == "replaying",
+                         DeliveryDeadLetter.replayed_at < abandoned)))
+            .values(status="replaying", replayed_at=now)
+            .execution_options(synchronize_session=False)).rowcount
         if taken != 1:
             raise Conflicting(f"delivery dead letter {dead_letter_id} is {letter.status}, "
                               f"not open")
@@ -70,6 +79,7 @@ def replay_delivery_dead_letter(runtime: HubRuntime, subscription_id: int, dead_
             letter.status, letter.replayed_at = "replayed", utcnow()
         else:
             letter.status, letter.error = "open", outcome.error or "failed"
+            letter.replayed_at = None
         session.flush()
         result = DeliveryReplay(delivered=outcome.ok, status=outcome.status,
                                 error=outcome.error,
@@ -86,4 +96,5 @@ def _give_back(runtime: HubRuntime, dead_letter_id: int) -> None:
         session.execute(update(DeliveryDeadLetter)
                         .where(DeliveryDeadLetter.id == dead_letter_id,
                                DeliveryDeadLetter.status == "replaying")
-                        .values(status="open").execution_options(synchronize_session=False))
+                        .values(status="open", replayed_at=None)
+                        .execution_options(synchronize_session=False))

@@ -4,10 +4,11 @@ loopback; logged; the letter marked replayed (or left open when the subscriber s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from api_support import ADMIN
 from conftest import MakeApp
@@ -110,3 +111,25 @@ def test_replay_of_an_unknown_or_foreign_dead_letter_is_404(
     unauthenticated = admin.post(f"/admin/subscriptions/{first}/dead-letters/{letter}/replay",
                                  headers={"Authorization": ""})
     assert unauthenticated.status_code == 401
+
+
+def test_a_letter_being_replayed_is_409_until_that_try_is_long_abandoned(
+        admin: TestClient, ctx: SyncContext, receiver: tuple[Subscriber, str]) -> None:
+    subscriber, url = receiver
+    sub = subscribe(admin, url)
+    letter = dead_letter(ctx, sub, "h-1")
+    started = datetime.now(timezone.utc)
+    with ctx.sessions() as session, session.begin():     # another replay is under way
+        session.execute(update(DeliveryDeadLetter).values(status="replaying",
+                                                          replayed_at=started))
+    busy = admin.post(f"/admin/subscriptions/{sub}/dead-letters/{letter}/replay")
+    assert busy.json() == {"type": "conflict", "status": 409, "title":
+                           f"delivery dead letter {letter} is replaying, not open"}
+    assert subscriber.events == []
+
+    with ctx.sessions() as session, session.begin():     # its process died long ago
+        session.execute(update(DeliveryDeadLetter).values(
+            replayed_at=started - timedelta(minutes=10)))
+    taken = admin.post(f"/admin/subscriptions/{sub}/dead-letters/{letter}/replay").json()
+    assert (taken["delivered"], taken["dead_letter"]["status"]) == (True, "replayed")
+    assert [e["event_id"] for e in subscriber.events] == ["hub-42"]
