@@ -9,7 +9,6 @@ in threads when handed a context (``TRADEHUB_API_INBOX_WORKER`` overrides).
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ from hub.api.schemas import Health
 from hub.api.settings import ApiSettings, get_api_settings
 from hub.api.worker_process import WorkerProcess
 from hub.config import Settings, get_settings
+from hub.gctune import settle_for_serving
 from hub.sync.context import SyncContext
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,8 @@ def create_app(ctx: SyncContext | None = None, *, settings: Settings | None = No
                 workers = {"inbox": process, "delivery": process}
             for worker in {id(w): w for w in workers.values() if w is not None}.values():
                 worker.start()
-        if served:
-            _freeze_heap()
+        if served:      # the start-up heap out of the collector's walks (p99 spikes)
+            settle_for_serving()
         app.state.workers = workers
         try:
             yield
@@ -111,17 +111,6 @@ def _health(runtime: HubRuntime, app: FastAPI) -> Health:
     ok = runtime.ctx is not None and (not runtime.api.run_workers or all(workers.values()))
     return Health(status="ok" if ok else "degraded", version=__version__,
                   configured=runtime.ctx is not None, workers=workers)
-
-
-def _freeze_heap() -> None:
-    """Move everything loaded at start-up out of the garbage collector's sight.
-
-    The hub process holds a large, long-lived heap (Prefect, SQLAlchemy, pydantic
-    schemas, compiled mappings). Without this, every full collection walks all of it
-    while requests wait: it showed as 50-100 ms p99 spikes on ``POST /webhooks``.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def _default_reporter(api: ApiSettings) -> Reporter | None:
