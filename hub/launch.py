@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -82,7 +83,29 @@ def serve_pipelines(hub_file: Path, echo: Echo) -> None:
     config = load_hub_config(hub_file)
     deployments = build_deployments(config)
     echo(f"Serving {len(deployments)} pipeline deployments from {hub_file} (Ctrl-C stops).")
-    serve(*deployments, print_starting_message=False)
+    with _sigterm_as_interrupt():
+        serve(*deployments, print_starting_message=False)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Stop on SIGTERM (docker stop, systemd) as on Ctrl-C.
+
+    Prefect 3.8's runner installs a SIGTERM handler that calls its async ``stop()``
+    without awaiting it, so the process keeps serving; raising KeyboardInterrupt
+    instead takes the same shutdown path as Ctrl-C.
+    """
+    from prefect.runner import Runner
+
+    def interrupt(_self: Runner, *_args: Any, **_kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    original = Runner.handle_sigterm
+    Runner.handle_sigterm = interrupt  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Runner.handle_sigterm = original  # type: ignore[method-assign]
 
 
 def builtin_is_empty(builtin_url: str, token: str) -> bool:

@@ -250,7 +250,8 @@ class Story:
         profile = self.products.by_key("/crm/customers", CUSTOMER).get("customs_profile") or {}
         self.echo(f"  CRM account {CUSTOMER}: imports USD {profile.get('annual_import_usd')} a "
                   f"year, last shipment {profile.get('last_shipment_on')}, top HS "
-                  f"{profile.get('top_hs_codes')}, suppliers {profile.get('main_suppliers')}")
+                  f"{profile.get('top_hs_codes')}, suppliers {profile.get('main_suppliers')}, "
+                  f"ports {profile.get('main_ports')}")
 
 
 def remind_eta_by_flow(day: date) -> str:
