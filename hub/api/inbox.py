@@ -37,6 +37,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 
 from hub.store.base import utcnow
 from hub.store.tables import InboxEvent
+from hub.store.upsert import DriverStatement
 
 log = logging.getLogger(__name__)
 
@@ -49,41 +50,27 @@ def storable_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items() if k.lower() not in PRIVATE_HEADERS}
 
 
-class _Statement:
-    """``INSERT … ON CONFLICT DO NOTHING`` compiled once, run on the driver itself.
+def _insert_statement(engine: Engine) -> DriverStatement:
+    """``INSERT … ON CONFLICT DO NOTHING``, compiled once, run on the driver itself
+    (``DriverStatement``); the driver's rowcount (0 for a conflict) is the dedupe."""
+    dialect = engine.dialect
+    make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect.name)
+    if make is None:
+        raise NotImplementedError(f"the inbox writer supports SQLite and PostgreSQL, "
+                                  f"not {dialect.name}")
+    statement = make(InboxEvent.__table__).on_conflict_do_nothing(
+        index_elements=["system", "event_id"])
+    driver = DriverStatement.compile(statement, dialect, expect=COLUMNS,
+                                     column_keys=list(COLUMNS))
+    if driver is None:
+        raise AssertionError("the inbox insert binds unexpected parameters")
+    return driver
 
-    SQLAlchemy's execute path (parameter building, result wrapping, transaction
-    bookkeeping) cost several times the database's own work for this one-row insert.
-    Values still go through each column type's bind processor, so what is stored is
-    exactly what the ORM would store. The driver's rowcount (0 for a conflict) is
-    the dedupe answer.
-    """
 
-    def __init__(self, engine: Engine) -> None:
-        dialect = engine.dialect
-        make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect.name)
-        if make is None:
-            raise NotImplementedError(f"the inbox writer supports SQLite and PostgreSQL, "
-                                      f"not {dialect.name}")
-        table = InboxEvent.__table__
-        statement = make(table).on_conflict_do_nothing(index_elements=["system", "event_id"])
-        compiled = statement.compile(dialect=dialect, column_keys=list(COLUMNS))
-        self.sql = compiled.string
-        self.positional = bool(compiled.positional)
-        self.names = (list(compiled.positiontup or []) if compiled.positional
-                      else list(compiled.binds))
-        if sorted(self.names) != sorted(COLUMNS):
-            raise AssertionError(f"unexpected inbox insert parameters {self.names}")
-        self.processors = [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)
-                           for n in self.names]
-
-    def params(self, row: Row) -> tuple[Any, ...] | dict[str, Any]:
-        system, event_id, received_at, headers, body = row
-        values = {"system": system, "event_id": event_id, "received_at": received_at,
-                  "headers": headers, "body": body, "status": "pending", "attempts": 0}
-        bound = [values[n] if p is None else p(values[n])
-                 for n, p in zip(self.names, self.processors, strict=True)]
-        return tuple(bound) if self.positional else dict(zip(self.names, bound, strict=True))
+def _values(row: Row) -> dict[str, Any]:
+    system, event_id, received_at, headers, body = row
+    return {"system": system, "event_id": event_id, "received_at": received_at,
+            "headers": headers, "body": body, "status": "pending", "attempts": 0}
 
 
 class InboxWriter:
@@ -101,7 +88,7 @@ class InboxWriter:
                  synchronous: Literal["normal", "full"] = "normal") -> None:
         self.engine = engine
         self.synchronous = synchronous
-        self._statement = _Statement(engine)
+        self._statement = _insert_statement(engine)
         self._lock = threading.Lock()
         self._connection: DBAPIConnection | None = None
         self._pending: list[tuple[list[Row], asyncio.Future[list[bool]]]] = []
@@ -154,8 +141,8 @@ class InboxWriter:
             try:
                 cursor = connection.cursor()
                 flags: list[bool] = []
-                for row in rows:
-                    cursor.execute(self._statement.sql, self._statement.params(row))
+                for params in self._statement.bind([_values(row) for row in rows]):
+                    cursor.execute(self._statement.sql, params)
                     flags.append(cursor.rowcount == 1)
                 cursor.close()
                 connection.commit()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Dialect, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,16 +25,55 @@ def upsert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     session.execute(statement, list(rows))
 
 
+class DriverStatement:
+    """A statement compiled once and run on the driver itself, many rows at a time.
+
+    SQLAlchemy's execute path builds every row's parameters in Python (and wraps
+    results and transactions), which cost more than the database's own work for the
+    few small rows per record a sync or a webhook writes. Here each value only goes
+    through its column type's bind processor, the same conversion SQLAlchemy applies,
+    and a value every row shares (a batch's timestamp, entity, system) goes through it
+    once.
+    """
+
+    def __init__(self, sql: str, positional: bool, names: list[str],
+                 processors: list[Callable[[Any], Any] | None]) -> None:
+        self.sql = sql
+        self.positional = positional
+        self.names = names
+        self.processors = processors
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Dialect, *, expect: Sequence[str],
+                column_keys: Sequence[str] | None = None) -> DriverStatement | None:
+        """None when the compiled statement binds other parameters than ``expect``
+        (a column default the rows do not carry): the caller takes SQLAlchemy's path."""
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
+        names = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
+        if sorted(names) != sorted(expect):
+            return None
+        return cls(compiled.string, bool(compiled.positional), names,
+                   [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)
+                    for n in names])
+
+    def bind(self, rows: Sequence[Mapping[str, Any]],
+             source: Mapping[str, str] | None = None) -> list[Any]:
+        """The driver's parameters for ``rows``; ``source`` names the row key of a
+        parameter called otherwise."""
+        if not rows:
+            return []
+        keys = [source.get(n, n) if source else n for n in self.names]
+        columns = [_bound(p, [row[k] for row in rows])
+                   for k, p in zip(keys, self.processors, strict=True)]
+        if self.positional:
+            return list(zip(*columns, strict=True))
+        return [dict(zip(self.names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
                 *, keys: Sequence[str] | None = None) -> None:
-    """INSERT many rows (an upsert on ``keys``) through the driver's executemany.
-
-    SQLAlchemy's executemany builds every row's parameters in Python, which cost more
-    than the database's own work for the few rows per record a sync writes. Here the
-    statement is compiled once and each value only goes through its column type's
-    bind processor (the same conversion SQLAlchemy applies). Anything unusual (a
-    column default the rows do not carry, another dialect) takes the ordinary path.
-    """
+    """INSERT many rows (an upsert on ``keys``) through the driver's executemany
+    (``DriverStatement``); another dialect takes SQLAlchemy's ordinary path."""
     if not rows:
         return
     connection = session.connection()
@@ -52,27 +91,15 @@ def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
         statement = statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={c: statement.excluded[c] for c in columns if c not in keys})
-    compiled = statement.compile(dialect=dialect, column_keys=columns)
-    names = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
-    if sorted(names) != sorted(columns):
+    driver = DriverStatement.compile(statement, dialect, expect=columns, column_keys=columns)
+    if driver is None:
         session.execute(statement, list(rows))
         return
-    processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                  for name in names]
-    columns_out = [_bound(p, [row[n] for row in rows]) for n, p in
-                   zip(names, processors, strict=True)]
-    params: list[Any] = (list(zip(*columns_out, strict=True)) if compiled.positional else
-                         [dict(zip(names, values, strict=True))
-                          for values in zip(*columns_out, strict=True)])
-    connection.exec_driver_sql(compiled.string, params)
+    connection.exec_driver_sql(driver.sql, driver.bind(rows))
 
 
-def _bound(processor: Any, values: list[Any]) -> list[Any]:
-    """One column's values as the driver takes them.
-
-    A batch shares many values (its timestamp, entity, system): the same object in
-    every row goes through the column's processor once.
-    """
+def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+    """One column's values as the driver takes them; a shared one converted once."""
     if processor is None:
         return values
     first = values[0]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.builtin.common.tables import Encoded, JsonDoc
 from hub.store.db import json_dumps
-from hub.store.upsert import write_many
+from hub.store.upsert import DriverStatement, write_many
 
 
 def _copy_value(table: Table, column: str, value: Any) -> Any:
@@ -68,33 +68,13 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
 def _update_many(session: Session, table: Table, columns: list[str],
                  rows: Sequence[dict[str, Any]]) -> None:
-    """UPDATE … WHERE id = ? through the driver's executemany.
-
-    As ``write_many`` does for inserts: the statement is compiled once and each column's
-    values go through its type's bind processor, once for a value every row shares
-    (the batch's timestamp, ``archived``), instead of SQLAlchemy building each row's
-    parameters in Python.
-    """
+    """UPDATE … WHERE id = ? through the driver's executemany, as ``write_many`` inserts."""
     connection = session.connection()
-    dialect = connection.dialect
     statement = table.update().where(table.c.id == bindparam("b_id")).values(
         {c: bindparam(f"b_{c}") for c in columns})
-    compiled = statement.compile(dialect=dialect)
-    names = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
-    if sorted(names) != sorted(f"b_{c}" for c in ["id", *columns]):
-        session.execute(statement, [{f"b_{c}": r[c] for c in ["id", *columns]} for r in rows])
+    source = {f"b_{c}": c for c in ["id", *columns]}
+    driver = DriverStatement.compile(statement, connection.dialect, expect=list(source))
+    if driver is None:
+        session.execute(statement, [{name: r[c] for name, c in source.items()} for r in rows])
         return
-    values = []
-    for name in names:
-        processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-        column = [row[name[2:]] for row in rows]
-        first = column[0]
-        if processor is None:
-            values.append(column)
-        elif all(value is first for value in column):
-            values.append([processor(first)] * len(column))
-        else:
-            values.append([processor(value) for value in column])
-    params: list[Any] = (list(zip(*values, strict=True)) if compiled.positional else
-                         [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)])
-    connection.exec_driver_sql(compiled.string, params)
+    connection.exec_driver_sql(driver.sql, driver.bind(rows, source))
