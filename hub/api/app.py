@@ -94,6 +94,7 @@ def create_app(ctx: SyncContext | None = None, *, settings: Settings | None = No
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(webhooks.router)
+    app.router.routes.insert(0, webhooks.fast_route())
     app.include_router(admin.router)
     app.include_router(subscriptions.router)
 

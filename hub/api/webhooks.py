@@ -22,6 +22,8 @@ from typing import Annotated, Literal
 import orjson
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.routing import Route
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -46,7 +48,9 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["webhooks"])
 
-SystemName = Annotated[str, Path(description="A system named in hub.yaml.", max_length=100)]
+MAX_SYSTEM_NAME = 100
+SystemName = Annotated[str, Path(description="A system named in hub.yaml.",
+                                 max_length=MAX_SYSTEM_NAME)]
 
 
 class AcceptedEvent(BaseModel):
@@ -212,6 +216,30 @@ Runtime = Annotated[HubRuntime, Depends(get_runtime)]
 )
 async def receive_webhook(system: SystemName, request: Request) -> Response:
     """Verify, dedupe and store the events; 202 once they are committed to the inbox."""
+    return await handle_webhook(request, system)
+
+
+def fast_route() -> Route:
+    """``POST /webhooks/{system}`` as a plain Starlette route, placed ahead of the
+    FastAPI one (which stays, for the OpenAPI document and its validation).
+
+    The endpoint takes only the request, so FastAPI's per-request machinery (its
+    route context, parameter solving, response model) is pure overhead here: about
+    0.13 ms of the ~0.6 ms a webhook costs the server.
+    """
+    async def endpoint(request: Request) -> Response:
+        system: str = request.path_params["system"]
+        if len(system) > MAX_SYSTEM_NAME:
+            raise RequestValidationError([{
+                "type": "string_too_long", "loc": ("path", "system"),
+                "msg": f"String should have at most {MAX_SYSTEM_NAME} characters",
+                "input": system, "ctx": {"max_length": MAX_SYSTEM_NAME}}])
+        return await handle_webhook(request, system)
+
+    return Route("/webhooks/{system}", endpoint, methods=["POST"], include_in_schema=False)
+
+
+async def handle_webhook(request: Request, system: str) -> Response:
     runtime: HubRuntime = request.app.state.hub     # not a dependency: the hot path
     runtime.require_system(system)
     body = await read_body(request, runtime.api.max_body_bytes)

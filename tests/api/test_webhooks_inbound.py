@@ -221,3 +221,25 @@ def test_whatsapp_signature_is_checked_over_the_raw_body(client: TestClient) -> 
     assert refused.json() == {"type": "invalid-signature", "status": 401,
                               "detail": "whatsapp-signature-invalid",
                               "title": "signature does not match the body"}
+
+
+def test_the_fast_route_answers_as_the_documented_one(client: TestClient) -> None:
+    """POST /webhooks/{system} is served by a plain Starlette route ahead of FastAPI's;
+    a system name over 100 characters gets FastAPI's own 422, and a GET still reaches
+    the handshake route."""
+    from starlette.routing import Route
+
+    from hub.api.webhooks import fast_route
+
+    app = client.app
+    routes = app.router.routes  # type: ignore[attr-defined]
+    assert isinstance(routes[0], Route) and routes[0].path == "/webhooks/{system}"
+    too_long = client.post("/webhooks/" + "s" * 101, content=b"{}")
+    assert too_long.status_code == 422
+    fast = fast_route()
+    del routes[0]                      # the FastAPI route alone, as before
+    try:
+        assert client.post("/webhooks/" + "s" * 101, content=b"{}").json() == too_long.json()
+    finally:
+        routes.insert(0, fast)
+    assert client.get("/webhooks/shop").status_code != 405
