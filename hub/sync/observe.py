@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from connectors.base import RemoteRecord
 from hub.errors import TradeHubError
+from hub.mapping.load import CompiledMapping
 from hub.models import new_hub_id
 from hub.store.base import utcnow
 from hub.sync import state
@@ -89,6 +90,15 @@ def describe_error(exc: Exception) -> tuple[str, str]:
     return type(exc).__name__, str(exc)
 
 
+def canonical_model(mapping: CompiledMapping, model: type[BaseModel],
+                    data: dict[str, Any]) -> BaseModel:
+    """A remote record as its validated canonical model. The hub id is not known yet
+    (and leaving it out would cost a uuid4 per record)."""
+    canonical = mapping.to_canonical(data)
+    canonical.setdefault("hub_id", UNLINKED)
+    return model.model_validate(canonical)
+
+
 def map_records(spec: PipelineSpec, system: str, records: Sequence[RemoteRecord],
                 ) -> tuple[list[Observation], list[tuple[RemoteRecord, Exception]]]:
     side = spec.side(system)
@@ -99,9 +109,7 @@ def map_records(spec: PipelineSpec, system: str, records: Sequence[RemoteRecord]
             observed.append(Observation(record, None, DELETED_HASH, None))
             continue
         try:
-            canonical = side.mapping.to_canonical(record.data)
-            canonical.setdefault("hub_id", UNLINKED)     # not yet known; saves a uuid4 each
-            model = spec.model.model_validate(canonical)
+            model = canonical_model(side.mapping, spec.model, record.data)
         except (ValidationError, TradeHubError, ValueError, TypeError, KeyError) as exc:
             failed.append((record, exc))
             continue
