@@ -163,9 +163,8 @@ class PipelineRun:
         return StepResult(counts=counts, done=False)
 
     def _write_and_commit(self, work: BatchWork) -> RunCounts:
-        """The target write and the checkpoint, off the main thread: the store's own
-        work (SQLite and the driver release the GIL) overlaps the mapping of the next
-        batch, which only needs this checkpoint once it is planned."""
+        """The target write and the checkpoint, off the main thread, so that they
+        overlap the reading, mapping and planning of the next batch (``_next``)."""
         write_batch(self.ctx, self.spec, work)
         return commit_batch(self.ctx, self.spec, work)
 
