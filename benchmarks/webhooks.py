@@ -8,7 +8,9 @@ settings (one worker, uvloop + httptools, ``--no-access-log``, ``--log-level war
      distinct events to ``POST /webhooks/shop`` on the hub (signature check, JSON,
      connector parse, mapping check, dedupe insert, commit) and to a bare endpoint
      that reads the body and answers 202. The hub runs without its background
-     workers here, so the figure is the endpoint's own.
+     workers here, so the figure is the endpoint's own. Both servers stay up and take
+     turns (bare, hub; three rounds by default), each round with fresh events, and the
+     ratio is judged on the median, so a passing disturbance hits both alike.
   2. Paced load: wrk with 20 connections, each waiting 20/300 s between requests
      (~300 req/s), to the bare endpoint, to the hub's endpoint alone and to the hub
      with its inbox worker on (its own process, as ``tradehub serve`` and uvicorn run
@@ -22,7 +24,7 @@ settings (one worker, uvloop + httptools, ``--no-access-log``, ``--log-level war
      what the hub's chosen design costs (a standalone ``inbox-batch`` task run per
      batch, recorded by a reporter thread after the event was applied).
 
-Run: ``.venv/bin/python benchmarks/webhooks.py [--duration 10] [--rate 300]
+Run: ``.venv/bin/python benchmarks/webhooks.py [--duration 8] [--rounds 3] [--rate 300]
 [--rate-seconds 10] [--changes 40] [--prefect]``. Needs ``wrk`` (apt-get install wrk).
 """
 
@@ -360,7 +362,9 @@ print(json.dumps({{"standalone": runs, "delay_call": calls}}))
 # -- main -------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="wrk seconds per endpoint")
+    parser.add_argument("--duration", type=int, default=8, help="wrk seconds per run")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="saturation rounds, each bare then hub")
     parser.add_argument("--rate", type=int, default=300)
     parser.add_argument("--rate-seconds", type=float, default=10)
     parser.add_argument("--changes", type=int, default=40)
@@ -383,21 +387,26 @@ def main() -> None:
             logs))
         hub_file = hub_yaml(folder, erp_url, shop_server.url)
 
-        # 1. saturation, endpoint only; then each endpoint alone at the paced rate
-        count = 60_000
-        script_hub = folder / "hub.lua"
-        wrk_script(script_hub, count, "sat", threads=2)
-        with serve("hub.api.app:create_app", hub_env(folder, hub_file, workers=False,
-                                                      name="saturation"), logs) as url:
-            run_wrk(url, script_hub, 2)                                   # warm-up
-            hub_sat = run_wrk(url, script_hub, args.duration, pid=PIDS[url])
-            endpoint_rate = paced_wrk(url, folder, args.rate, int(args.rate_seconds), "ep")
-        with serve("webhooks:bare_app", {}, logs) as url:
-            run_wrk(url, script_hub, 2)
-            bare_sat = run_wrk(url, script_hub, args.duration, pid=PIDS[url])
-            bare_rate = paced_wrk(url, folder, args.rate, int(args.rate_seconds), "bare")
-        if hub_sat["requests"] + 2 * hub_sat["rps"] > count:
-            print("  note: the hub run wrapped around its pre-signed events (some duplicates)")
+        # 1. saturation, endpoint only, hub and bare in turn (rounds, so a passing
+        #    disturbance on the machine hits both); then each alone at the paced rate
+        scripts = []
+        for number in range(args.rounds + 1):          # round 0 is the warm-up
+            script = folder / f"hub{number}.lua"
+            wrk_script(script, 6_000 * args.duration, f"sat{number}", threads=2)
+            scripts.append(script)
+        hub_env_sat = hub_env(folder, hub_file, workers=False, name="saturation")
+        with serve("hub.api.app:create_app", hub_env_sat, logs) as hub_sat_url, \
+                serve("webhooks:bare_app", {}, logs) as bare_url:
+            run_wrk(hub_sat_url, scripts[0], 2)
+            run_wrk(bare_url, scripts[0], 2)
+            rounds: list[tuple[dict[str, float], dict[str, float]]] = []
+            for script in scripts[1:]:
+                bare_run = run_wrk(bare_url, script, args.duration, pid=PIDS[bare_url])
+                hub_run = run_wrk(hub_sat_url, script, args.duration, pid=PIDS[hub_sat_url])
+                rounds.append((bare_run, hub_run))
+            endpoint_rate = paced_wrk(hub_sat_url, folder, args.rate, int(args.rate_seconds),
+                                      "ep")
+            bare_rate = paced_wrk(bare_url, folder, args.rate, int(args.rate_seconds), "bare")
 
         # 2 and 3: the hub with its workers, the ERP behind it
         with serve("hub.api.app:create_app", hub_env(folder, hub_file, workers=True,
@@ -432,14 +441,24 @@ def main() -> None:
     print(f"Machine: {os.cpu_count()} cores, load average {load_before[0]:.2f} "
           f"{load_before[1]:.2f} {load_before[2]:.2f} before, {load_after[0]:.2f} "
           f"{load_after[1]:.2f} {load_after[2]:.2f} after")
-    print(f"\nThroughput at saturation (wrk -t2 -c16, {args.duration} s)")
-    for name, r in (("bare FastAPI 202", bare_sat), ("hub webhook", hub_sat)):
-        print(f"  {name:<18} {r['rps']:8.0f} req/s   p50 {r.get('p50_ms', 0):6.2f} ms   "
-              f"p99 {r.get('p99_ms', 0):6.2f} ms   non-2xx {r['non_2xx']:.0f}   "
-              f"server CPU {r.get('cpu_ms', 0):.2f} ms/request")
-    ratio = hub_sat["rps"] / bare_sat["rps"]
-    print(f"  hub / bare throughput: {ratio:.2f}x  (target >= 0.5x); by server CPU per "
-          f"request: {bare_sat.get('cpu_ms', 0) / max(hub_sat.get('cpu_ms', 1e-9), 1e-9):.2f}x")
+    print(f"\nThroughput at saturation (wrk -t2 -c16, {args.duration} s a run; "
+          f"{args.rounds} rounds of bare then hub)")
+    for number, (bare_run, hub_run) in enumerate(rounds, 1):
+        for name, r in ((f"{number}. bare FastAPI 202", bare_run),
+                        (f"{number}. hub webhook", hub_run)):
+            print(f"  {name:<21} {r['rps']:6.0f} req/s   p50 {r.get('p50_ms', 0):6.2f} ms   "
+                  f"p99 {r.get('p99_ms', 0):6.2f} ms   non-2xx {r['non_2xx']:.0f}   "
+                  f"server CPU {r.get('cpu_ms', 0):.2f} ms/request")
+    ratios = [hub_run["rps"] / bare_run["rps"] for bare_run, hub_run in rounds]
+    cpu_ratios = [bare_run.get("cpu_ms", 0) / max(hub_run.get("cpu_ms", 1e-9), 1e-9)
+                  for bare_run, hub_run in rounds]
+    bare_rps = statistics.median(b["rps"] for b, _ in rounds)
+    hub_rps = statistics.median(h["rps"] for _, h in rounds)
+    print(f"  median: bare {bare_rps:.0f} req/s, hub {hub_rps:.0f} req/s")
+    print(f"  hub / bare throughput by round: {', '.join(f'{r:.2f}x' for r in ratios)}; "
+          f"median {statistics.median(ratios):.2f}x  (target >= 0.5x)")
+    print(f"  by server CPU per request: {', '.join(f'{r:.2f}x' for r in cpu_ratios)}; "
+          f"median {statistics.median(cpu_ratios):.2f}x")
     print(f"\nLatency at {args.rate} req/s requested for {args.rate_seconds:.0f} s (wrk, 20 "
           "connections each waiting 20/rate s between requests)")
     for name, r in (("bare FastAPI 202", bare_rate), ("hub, endpoint only", endpoint_rate),

@@ -13,7 +13,6 @@ refuses timestamps more than five minutes away from its clock (replay window).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 import uuid
@@ -29,7 +28,7 @@ REPLAY_WINDOW_SECONDS = 300
 
 def compute_signature(secret: str, timestamp: str, body: bytes) -> str:
     message = timestamp.encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return "sha256=" + hmac.digest(secret.encode(), message, "sha256").hex()
 
 
 def sign(secret: str, body: bytes, *, event_id: str | None = None,
@@ -43,18 +42,23 @@ def sign(secret: str, body: bytes, *, event_id: str | None = None,
     }
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by its case-insensitive name, from any mapping (ASGI servers and the
+    inbox hand over lower-case names, so that is tried first)."""
+    value = headers.get(name.lower())
     if value is None:
-        value = headers.get(name.lower())
+        value = headers.get(name)
+    if value is None:
+        wanted = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == wanted), None)
     return value
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, *,
            now: float | None = None, window: int = REPLAY_WINDOW_SECONDS) -> None:
     """Raise ``AuthError`` unless the headers carry a fresh, valid signature of ``body``."""
-    timestamp = _header(headers, TIMESTAMP_HEADER)
-    signature = _header(headers, SIGNATURE_HEADER)
+    timestamp = header_value(headers, TIMESTAMP_HEADER)
+    signature = header_value(headers, SIGNATURE_HEADER)
     if not timestamp or not signature:
         raise AuthError(f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
     try:

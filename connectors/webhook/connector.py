@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
+import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from connectors.base import (
@@ -152,7 +153,11 @@ class WebhookConnector(Connector):
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[ChangeEvent]:
         try:
-            document = json.loads(body)
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            document = _MISSING
+        try:   # what orjson refuses (NaN, integers over 64 bits) the standard parser reads
+            document = json.loads(body) if document is _MISSING else document
         except ValueError as exc:
             raise FatalError(f"{self.system} sent a body that is not JSON",
                              system=self.system, detail=str(exc)) from None
@@ -163,8 +168,7 @@ class WebhookConnector(Connector):
                 raise FatalError(f"'{s.events_path}' is not a list of events", system=self.system)
         else:
             items = [document]
-        header_id = {k.lower(): v for k, v in headers.items()}.get(
-            signing.EVENT_ID_HEADER.lower())
+        header_id = signing.header_value(headers, signing.EVENT_ID_HEADER)
         return [self._event(item, index, header_id if len(items) == 1 else None)
                 for index, item in enumerate(items)]
 

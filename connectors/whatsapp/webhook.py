@@ -17,6 +17,7 @@ import hmac
 from collections.abc import Mapping
 
 from connectors.whatsapp.errors import SignatureInvalid, SignatureMissing, SubscriptionRefused
+from hub.signing import header_value
 
 __all__ = ["SIGNATURE_HEADER", "sign_body", "verify_signature", "verify_subscription"]
 
@@ -42,17 +43,9 @@ def sign_body(body: bytes, app_secret: str) -> str:
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
-
-
 def verify_signature(headers: Mapping[str, str], body: bytes, app_secret: str) -> None:
     """Return quietly when the body carries a valid signature; else raise (401/403)."""
-    value = _header(headers, SIGNATURE_HEADER)
+    value = header_value(headers, SIGNATURE_HEADER)
     if not value:
         raise SignatureMissing(f"missing {SIGNATURE_HEADER} header", system="whatsapp")
     value = value.strip()

@@ -93,8 +93,8 @@ def create_app(ctx: SyncContext | None = None, *, settings: Settings | None = No
     app.state.workers = {}
     install_problem_handlers(app)
     install_openapi(app)
+    app.add_middleware(webhooks.WebhookFastPath)
     app.include_router(webhooks.router)
-    app.router.routes.insert(0, webhooks.fast_route())
     app.include_router(admin.router)
     app.include_router(subscriptions.router)
 

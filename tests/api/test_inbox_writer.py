@@ -69,3 +69,78 @@ def test_sqlite_checkpoints_happen_in_the_writers_own_thread_once_writes_pause(
     finally:
         writer.close()
         engine.dispose()
+
+
+def test_a_held_sqlite_write_lock_is_waited_out_without_stalling_the_event_loop(
+        tmp_path: Path) -> None:
+    """Another connection holds the write lock for 60 ms: the requests wait it out
+    (none fails, each is committed) while the event loop keeps running other work,
+    instead of sleeping inside SQLite's busy handler on the loop's thread."""
+    import sqlite3
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    writer = InboxWriter(engine)
+    writer.store(system="shop", event_ids=["warm"], headers={}, body=b"{}")
+    holder = sqlite3.connect(tmp_path / "hub.db", isolation_level=None)
+
+    async def scenario() -> tuple[list[set[str]], int, float]:
+        holder.execute("BEGIN IMMEDIATE")            # the worker, recording a batch
+        ticks = 0
+        locked = True
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while locked:
+                ticks += 1
+                await asyncio.sleep(0.002)
+
+        ticking = asyncio.create_task(ticker())
+        started = time.monotonic()
+        calls = asyncio.gather(*(writer.store_async(system="shop", event_ids=[f"e{n}"],
+                                                    headers={}, body=b"{}")
+                                 for n in range(5)))
+        await asyncio.sleep(0.06)
+        assert not calls.done()                      # nothing committed under the lock
+        holder.execute("COMMIT")
+        results = await calls
+        waited = time.monotonic() - started
+        locked = False
+        await ticking
+        return results, ticks, waited
+
+    try:
+        results, ticks, waited = asyncio.run(scenario())
+        also = writer.store(system="shop", event_ids=["after"], headers={}, body=b"{}")
+    finally:
+        holder.close()
+        writer.close()
+        engine.dispose()
+    assert results == [{f"e{n}"} for n in range(5)]
+    assert also == {"after"}
+    assert ticks >= 10                    # the loop ran on through the 60 ms lock
+    assert waited < 5
+
+
+def test_the_synchronous_store_waits_out_a_held_write_lock(tmp_path: Path) -> None:
+    import sqlite3
+    import threading
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    writer = InboxWriter(engine)
+    writer.store(system="shop", event_ids=["warm"], headers={}, body=b"{}")
+    holder = sqlite3.connect(tmp_path / "hub.db", isolation_level=None,
+                             check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.05, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        started = time.monotonic()
+        stored = writer.store(system="shop", event_ids=["e1"], headers={}, body=b"{}")
+        waited = time.monotonic() - started
+    finally:
+        release.join()
+        holder.close()
+        writer.close()
+        engine.dispose()
+    assert stored == {"e1"}
+    assert 0.04 <= waited < 5

@@ -223,23 +223,40 @@ def test_whatsapp_signature_is_checked_over_the_raw_body(client: TestClient) -> 
                               "title": "signature does not match the body"}
 
 
-def test_the_fast_route_answers_as_the_documented_one(client: TestClient) -> None:
-    """POST /webhooks/{system} is served by a plain Starlette route ahead of FastAPI's;
-    a system name over 100 characters gets FastAPI's own 422, and a GET still reaches
-    the handshake route."""
-    from starlette.routing import Route
-
-    from hub.api.webhooks import fast_route
+def test_the_fast_path_answers_as_the_documented_route(client: TestClient) -> None:
+    """POST /webhooks/{system} is served by a middleware ahead of FastAPI's route;
+    every answer (status, content type, body) is the one the FastAPI route gives,
+    and a GET still reaches the handshake route."""
+    from hub.api.webhooks import WebhookFastPath
 
     app = client.app
-    routes = app.router.routes  # type: ignore[attr-defined]
-    assert isinstance(routes[0], Route) and routes[0].path == "/webhooks/{system}"
-    too_long = client.post("/webhooks/" + "s" * 101, content=b"{}")
-    assert too_long.status_code == 422
-    fast = fast_route()
-    del routes[0]                      # the FastAPI route alone, as before
+    ok_body, ok_headers = signed(event(customer(), event_id="evt-fast-1"))
+    second, second_headers = signed(event(customer(), event_id="evt-fast-2"))
+    bad, bad_headers = signed(event(customer()), secret="not-the-shop-secret")
+    cases = [("/webhooks/shop", ok_body, ok_headers),          # 202, then a duplicate
+             ("/webhooks/shop", bad, bad_headers),             # 401
+             ("/webhooks/shop", b"{", {}),                     # 401 before JSON
+             ("/webhooks/nope", ok_body, ok_headers),          # 404
+             ("/webhooks/" + "s" * 101, b"{}", {}),            # FastAPI's own 422
+             ("/webhooks/shop/extra", ok_body, ok_headers)]    # no such route
+    fast = [(r.status_code, r.headers["content-type"] if r.content else None, r.content)
+            for r in (client.post(u, content=b, headers=h) for u, b, h in cases)]
+    assert [status for status, _, _ in fast] == [202, 401, 401, 404, 422, 404]
+    assert json.loads(fast[0][2])["status"] == "accepted"
+
+    kept = app.user_middleware[:]                           # type: ignore[attr-defined]
+    app.user_middleware[:] = [m for m in kept              # type: ignore[attr-defined]
+                              if m.cls is not WebhookFastPath]
+    app.middleware_stack = None                             # type: ignore[attr-defined]
     try:
-        assert client.post("/webhooks/" + "s" * 101, content=b"{}").json() == too_long.json()
+        assert len(app.user_middleware) == len(kept) - 1   # type: ignore[attr-defined]
+        cases[0] = ("/webhooks/shop", second, second_headers)   # not a duplicate there
+        slow = [(r.status_code, r.headers["content-type"] if r.content else None, r.content)
+                for r in (client.post(u, content=b, headers=h) for u, b, h in cases)]
     finally:
-        routes.insert(0, fast)
+        app.user_middleware[:] = kept                       # type: ignore[attr-defined]
+        app.middleware_stack = None                         # type: ignore[attr-defined]
+    assert slow[1:] == fast[1:]
+    assert slow[0][:2] == fast[0][:2]
+    assert json.loads(slow[0][2])["events"][0]["event_id"] == "evt-fast-2"
     assert client.get("/webhooks/shop").status_code != 405
