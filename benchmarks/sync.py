@@ -6,8 +6,10 @@
 The reference CRM and ERP are two products, so each runs in its own process (uvicorn
 on 127.0.0.1, its own SQLite file), as two vendors' systems would; each sync runs in a
 fresh process of its own, so its peak RSS is the engine's alone. Prints
-the full run, a run with no changes, a run with 1% changed, and peak memory of a full
-run at 10,000 and at the full count.
+the full run, a run with no changes, a run with 1% changed, peak memory of a full
+run at 10,000 and at the full count, and the CPU each process (hub, CRM, ERP) spent
+per record of the full run: on a machine that also runs both products, their sum
+divided among the cores bounds the rate any design of the hub could reach.
 
 What "a run" is: ``run_pipeline()`` in a worker that has read hub.yaml, opened the
 store, compiled the mappings and made its connectors (what a long-lived worker holds
@@ -31,6 +33,8 @@ from pathlib import Path
 
 import httpx
 import yaml
+
+from measure import cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
@@ -95,10 +99,13 @@ def hub_file(folder: Path, urls: dict[str, str], batch: int) -> Path:
     return path
 
 
-def run_sync(folder: Path, config: Path, store: str) -> dict[str, object]:
-    """One pipeline run in a fresh process; returns its figures."""
+def run_sync(folder: Path, config: Path, store: str,
+             products: dict[str, int]) -> dict[str, object]:
+    """One pipeline run in a fresh process; returns its figures, with the CPU seconds
+    the products (``products``: name → pid) spent meanwhile."""
     env = {**os.environ, "TRADEHUB_HUB_FILE": str(config), "TRADEHUB_DATABASE_URL": store,
            "TRADEHUB_DATA_DIR": str(folder)}
+    before = {name: cpu_seconds(pid) for name, pid in products.items()}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, __file__, "--worker"], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=False)
@@ -106,7 +113,8 @@ def run_sync(folder: Path, config: Path, store: str) -> dict[str, object]:
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
     figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return {**figures, "process_seconds": process}
+    cpu = {name: cpu_seconds(pid) - before[name] for name, pid in products.items()}
+    return {**figures, "process_seconds": process, "products_cpu": cpu}
 
 
 def worker() -> None:
@@ -120,11 +128,13 @@ def worker() -> None:
     for side in spec.sides:
         ctx.connector(side.system)
     ready = time.perf_counter()
+    cpu_before = time.process_time()
     summary = run_pipeline(ctx, "customers")
     seconds = time.perf_counter() - ready
+    cpu = time.process_time() - cpu_before
     ctx.close()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "startup_seconds": ready - started,
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "startup_seconds": ready - started,
                       "peak_mib": peak_mib, **summary.counts.model_dump()}))
 
 
@@ -137,11 +147,12 @@ def scenario(records: int, batch: int, *, changes: bool) -> dict[str, dict[str, 
             load(urls["crm"], 0, records)
             config = hub_file(folder, urls, batch)
             store = f"sqlite:///{folder / 'hub.db'}"
-            results = {"full": run_sync(folder, config, store)}
+            pids = {app: process.pid for app, (process, _) in servers.items()}
+            results = {"full": run_sync(folder, config, store, pids)}
             if changes:
-                results["no_change"] = run_sync(folder, config, store)
+                results["no_change"] = run_sync(folder, config, store, pids)
                 load(urls["crm"], 0, records // 100, version=1)          # 1% changed
-                results["one_percent"] = run_sync(folder, config, store)
+                results["one_percent"] = run_sync(folder, config, store, pids)
             return results
         finally:
             for process, _ in servers.values():
@@ -183,6 +194,15 @@ def main() -> None:
               f"whole process {figures['process_seconds']:7.2f} s")
     print(f"fresh process, no-change/full: "
           f"{100 * none['process_seconds'] / full['process_seconds']:.2f}%")  # type: ignore[operator]
+    cpu: dict[str, float] = {"hub": full["cpu_seconds"], **full["products_cpu"]}  # type: ignore[dict-item]
+    per_record = {name: 1e6 * seconds / full["created"]  # type: ignore[operator]
+                  for name, seconds in cpu.items()}
+    total = sum(per_record.values())
+    cores = os.cpu_count() or 1
+    print("CPU per record, full run: "
+          + ", ".join(f"{name} {us:.0f} µs" for name, us in per_record.items())
+          + f"; {total:.0f} µs in all, so {cores} cores busy all the time would give "
+          f"{cores * 1e6 / total:,.0f} records/s at most")
     print(f"load average at end {_load()}")
 
 

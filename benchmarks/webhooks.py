@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from connectors.webhook.emulator import ShopEmulator  # noqa: E402
+from measure import cpu_seconds  # noqa: E402
 from hub import signing  # noqa: E402
 from hub.services import AppServer, free_port  # noqa: E402
 
@@ -201,12 +202,6 @@ function init(args)
 end
 function request() n = n + step; if n > #r then n = tid end; return r[n] end
 """ + (f"function delay() return {delay_ms:.3f} end\n" if delay_ms else ""))
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (from /proc), to compare cost per request."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(url: str, script: Path, seconds: int, *, threads: int = 2,
