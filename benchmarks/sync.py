@@ -194,7 +194,8 @@ def main() -> None:
               f"whole process {figures['process_seconds']:7.2f} s")
     print(f"fresh process, no-change/full: "
           f"{100 * none['process_seconds'] / full['process_seconds']:.2f}%")  # type: ignore[operator]
-    cpu: dict[str, float] = {"hub": full["cpu_seconds"], **full["products_cpu"]}  # type: ignore[dict-item]
+    products_cpu: dict[str, float] = full["products_cpu"]  # type: ignore[assignment]
+    cpu = {"hub": float(full["cpu_seconds"]), **products_cpu}  # type: ignore[arg-type]
     per_record = {name: 1e6 * seconds / full["created"]  # type: ignore[operator]
                   for name, seconds in cpu.items()}
     total = sum(per_record.values())
