@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_incrementing
 
 from connectors.base import ChangeEvent
 from connectors.whatsapp.parse import next_status
@@ -63,14 +63,10 @@ def require_activity_pipeline(ctx: SyncContext, system: str) -> None:
 def log_entry(ctx: SyncContext, system: str, event: ChangeEvent) -> RunCounts:
     """Apply a sent message's log entry now, through the system's activity pipeline; a
     run holding the pipeline's lock is waited for (bounded)."""
-    for attempt in range(BUSY_ATTEMPTS):
-        try:
-            return apply_events(ctx, system, [event])
-        except PipelineBusyError:
-            if attempt == BUSY_ATTEMPTS - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    raise AssertionError("unreachable")
+    waiting = Retrying(retry=retry_if_exception_type(PipelineBusyError),
+                       stop=stop_after_attempt(BUSY_ATTEMPTS),
+                       wait=wait_incrementing(start=0.2, increment=0.2), reraise=True)
+    return waiting(apply_events, ctx, system, [event])
 
 
 class Delivery(BaseModel):
