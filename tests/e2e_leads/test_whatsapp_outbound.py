@@ -12,7 +12,7 @@ from typing import Any
 
 from connectors.whatsapp.emulator import EmulatorState, deliver, inbound_payload, status_payload
 from connectors.whatsapp.sender import TemplateSpec
-from hub.leads.outreach import send_whatsapp
+from hub.leads.outreach import WhatsAppSent, send_whatsapp
 from hub.services import AppServer
 from hub.sync.engine import run_pipeline
 from leads_support import APP_SECRET, Crm, Hub, crm_system, leads_config
@@ -33,6 +33,15 @@ def inquiry(hub: Hub, crm: Crm, wa_id: str, *, at: int, text: str = "need 1000 L
     return lead
 
 
+def replied(hub: Hub, crm: Crm, graph: EmulatorState, *, ago: int, text: str
+            ) -> tuple[dict[str, Any], WhatsAppSent, int]:
+    """A buyer's inquiry ``ago`` seconds back, and our reply to its lead; with the time."""
+    now = int(time.time())
+    lead = inquiry(hub, crm, BUYER, at=now - ago)
+    graph.receive(BUYER)
+    return lead, send_whatsapp(hub.ctx, lead_hub_id=lead["lead_ref"], text=text), now
+
+
 def status(hub: Hub, wamid: str, name: str, at: int, **extra: Any) -> None:
     response = deliver(URL, status_payload(wamid, name, BUYER, timestamp=at, **extra),
                        app_secret=APP_SECRET, client=hub.client)
@@ -48,11 +57,7 @@ def test_statuses_move_the_sent_message_forward_only(
         products: AppServer, crm: Crm, graph: EmulatorState, graph_url: str,
         make_hub: MakeHub) -> None:
     hub = make_hub(leads_config(products.url, graph_url=graph_url))
-    now = int(time.time())
-    lead = inquiry(hub, crm, BUYER, at=now - 600)
-    graph.receive(BUYER)
-
-    sent = send_whatsapp(hub.ctx, lead_hub_id=lead["lead_ref"], text="800 in stock, 200 in 15 days")
+    lead, sent, now = replied(hub, crm, graph, ago=600, text="800 in stock, 200 in 15 days")
     assert (sent.result.outcome, sent.result.kind) == ("accepted", "text")
     wamid = sent.result.message_id
     assert wamid is not None and graph.sent[-1].id == wamid
@@ -87,10 +92,7 @@ def test_a_failed_status_records_metas_error(
         products: AppServer, crm: Crm, graph: EmulatorState, graph_url: str,
         make_hub: MakeHub) -> None:
     hub = make_hub(leads_config(products.url, graph_url=graph_url))
-    now = int(time.time())
-    lead = inquiry(hub, crm, BUYER, at=now - 60)
-    graph.receive(BUYER)
-    sent = send_whatsapp(hub.ctx, lead_hub_id=lead["lead_ref"], text="price list attached")
+    lead, sent, now = replied(hub, crm, graph, ago=60, text="price list attached")
     assert sent.result.message_id is not None
     status(hub, sent.result.message_id, "failed", now + 1, errors=[
         {"code": 131026, "title": "Message Undeliverable",
