@@ -92,7 +92,7 @@ def test_a_failed_status_records_metas_error(
         products: AppServer, crm: Crm, graph: EmulatorState, graph_url: str,
         make_hub: MakeHub) -> None:
     hub = make_hub(leads_config(products.url, graph_url=graph_url))
-    lead, sent, now = replied(hub, crm, graph, ago=60, text="price list attached")
+    _, sent, now = replied(hub, crm, graph, ago=60, text="price list attached")
     assert sent.result.message_id is not None
     status(hub, sent.result.message_id, "failed", now + 1, errors=[
         {"code": 131026, "title": "Message Undeliverable",
