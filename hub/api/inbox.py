@@ -45,6 +45,13 @@ from typing import Any, Literal
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_fixed,
+)
 
 from hub.store.base import utcnow
 from hub.store.tables import InboxEvent
@@ -119,15 +126,13 @@ class InboxWriter:
               body: bytes, received_at: datetime | None = None) -> set[str]:
         """Commit one pending row per new event id; returns the ids that were new."""
         rows = _rows(system, event_ids, headers, body, received_at)
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
-            try:
-                flags = self._write(rows)
-                break
-            except _Locked:
-                if time.monotonic() > deadline:
-                    raise _lock_timeout() from None
-                time.sleep(LOCK_RETRY_SECONDS)
+        waiting = Retrying(retry=retry_if_exception_type(_Locked),
+                           stop=stop_after_delay(LOCK_WAIT_SECONDS),
+                           wait=wait_fixed(LOCK_RETRY_SECONDS))
+        try:
+            flags = waiting(self._write, rows)
+        except RetryError:
+            raise _lock_timeout() from None
         return {row[1] for row, new in zip(rows, flags, strict=True) if new}
 
     # -- group commit -------------------------------------------------------------
