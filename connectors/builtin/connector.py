@@ -210,8 +210,7 @@ class BuiltinConnector(Connector):
             remote_id = f"{remote_id}#{record.natural_key}"
         if result["outcome"] not in ("created", "updated", "unchanged"):
             raise FatalError(f"unknown outcome {result['outcome']!r} in a batch-upsert answer")
-        return WriteResult.model_construct(hub_id=record.hub_id, outcome=result["outcome"],
-                                           remote_id=remote_id)
+        return WriteResult(hub_id=record.hub_id, outcome=result["outcome"], remote_id=remote_id)
 
     def delete(self, entity: str, remote_ids: Sequence[str], *,
                archive: bool = True) -> list[WriteResult]:

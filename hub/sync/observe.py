@@ -44,6 +44,7 @@ class Observation:
     data: dict[str, Any] | None      # normalised canonical fields; None for a delete
     digest: str
     key: str | None
+    model: BaseModel | None = None   # the validated canonical record ``data`` came from
 
     @property
     def deleted(self) -> bool:
@@ -67,6 +68,8 @@ class Change:
     persisted: bool = False
     """This change is what that row holds (else a deferred change must be saved)."""
     digest: str | None = None                        # content_hash(data), when known
+    model: BaseModel | None = None
+    """The validated canonical record ``data`` was read from, when it was just read."""
 
 
 @dataclass
@@ -114,7 +117,7 @@ def map_records(spec: PipelineSpec, system: str, records: Sequence[RemoteRecord]
             failed.append((record, exc))
             continue
         data = canonical_json(model, side.reads)
-        observed.append(Observation(record, data, content_hash(data), spec.key_of(data)))
+        observed.append(Observation(record, data, content_hash(data), spec.key_of(data), model))
     return observed, failed
 
 
@@ -171,7 +174,7 @@ def match(session: Session, spec: PipelineSpec, system: str,
             hub_id=hub_id, system=system, remote_id=record.remote_id,
             natural_key=observation.key, data=observation.data, raw=record.data,
             deleted=observation.deleted, source_updated_at=record.updated_at,
-            stored=hub_id in pending_at, digest=observation.digest)
+            stored=hub_id in pending_at, digest=observation.digest, model=observation.model)
     return matched
 
 

@@ -250,8 +250,7 @@ def _prepare_writes(spec: PipelineSpec, plans: list[Plan]) -> Outbound:
         if plan.merged is None or not plan.merged.changed:
             continue
         try:
-            record = spec.model.model_validate(
-                {**plan.merged.golden, "hub_id": plan.hub_id}).model_dump()
+            record = _typed_golden(spec, plan, plan.merged.golden)
         except ValidationError as exc:
             plan.failure = ("hub", *describe_error(exc))
             continue
@@ -265,11 +264,28 @@ def _prepare_writes(spec: PipelineSpec, plans: list[Plan]) -> Outbound:
                 break
             remote_id = plan.remote_ids.get(side.system)
             # An update names what it sends, so fields the mapping does not know survive.
-            # (Built without re-validation: every value here is the hub's own, typed.)
-            outbound[side.system].append((plan, OutboundRecord.model_construct(
+            outbound[side.system].append((plan, OutboundRecord(
                 hub_id=plan.hub_id, remote_id=remote_id, natural_key=plan.key or "",
                 data=data, only_fields=sorted(data) if remote_id else None)))
     return outbound
+
+
+def _typed_golden(spec: PipelineSpec, plan: Plan, golden: dict[str, Any]) -> dict[str, Any]:
+    """The golden record in the model's Python types, as mappings take it (validated).
+
+    When it is exactly what a side just showed (every first sight is), that side's
+    record was validated moments ago as it was mapped: its model is dumped instead of
+    validating the same values a second time. Its fields outside ``golden`` are the
+    model's defaults (a mapping fills only the fields it reads), except the
+    bookkeeping, which a golden record never holds. The values are equal; an amount
+    keeps the source's notation (25000.50 where the golden record says 25000.5).
+    """
+    for change in plan.pending.values():
+        if change.model is not None and change.data == golden:
+            record = change.model.model_dump()
+            record.update(hub_id=plan.hub_id, updated_at=None)
+            return record
+    return spec.model.model_validate({**golden, "hub_id": plan.hub_id}).model_dump()
 
 
 def _send_writes(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan],
