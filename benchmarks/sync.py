@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/sync.py                # 100,000 customers (about 2 minutes)
     .venv/bin/python benchmarks/sync.py --records 20000
+    .venv/bin/python benchmarks/sync.py --instructions --records 2000   # needs valgrind
 
 The reference CRM and ERP are two products, so each runs in its own process (uvicorn
 on 127.0.0.1, its own SQLite file), as two vendors' systems would; each sync runs in a
@@ -17,6 +18,12 @@ between runs): taking the lock, reading the change feed, mapping, writing, every
 checkpoint and the run record. The one-off start-up of a fresh process (interpreter,
 imports, hub.yaml, store check, mapping compilation, connectors) is printed apart,
 and so is the whole process's wall time, for the full and the no-change run alike.
+
+``--instructions`` counts instead of timing: the instructions the hub's process
+executes per record, under valgrind (a few minutes for 2,000 records). On a shared
+virtual machine, time and CPU seconds vary by ±20% from run to run, which hides the
+5-10% a single change to the engine saves; the instruction count repeats to within
+about 1%, so it is how to tell whether a change made the hub cheaper.
 """
 
 from __future__ import annotations
@@ -24,11 +31,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -99,20 +110,30 @@ def hub_file(folder: Path, urls: dict[str, str], batch: int) -> Path:
     return path
 
 
-def run_sync(folder: Path, config: Path, store: str,
-             products: dict[str, int]) -> dict[str, object]:
+VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+"""Counts the instructions a process executes (cache simulation off: only counting)."""
+
+
+def run_sync(folder: Path, config: Path, store: str, products: dict[str, int], *,
+             counted: bool = False) -> dict[str, object]:
     """One pipeline run in a fresh process; returns its figures, with the CPU seconds
-    the products (``products``: name → pid) spent meanwhile."""
+    the products (``products``: name → pid) spent meanwhile. ``counted``: run it under
+    valgrind and add the instructions it executed (``instructions``)."""
     env = {**os.environ, "TRADEHUB_HUB_FILE": str(config), "TRADEHUB_DATABASE_URL": store,
            "TRADEHUB_DATA_DIR": str(folder)}
     before = {name: cpu_seconds(pid) for name, pid in products.items()}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "--worker"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run([*(VALGRIND if counted else []), sys.executable, __file__, "--worker"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     process = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
     figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    if counted:
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        if found is None:
+            raise SystemExit(f"valgrind printed no instruction count:\n{done.stderr[-2000:]}")
+        figures["instructions"] = int(found.group(1).replace(",", ""))
     cpu = {name: cpu_seconds(pid) - before[name] for name, pid in products.items()}
     return {**figures, "process_seconds": process, "products_cpu": cpu}
 
@@ -138,36 +159,77 @@ def worker() -> None:
                       "peak_mib": peak_mib, **summary.counts.model_dump()}))
 
 
-def scenario(records: int, batch: int, *, changes: bool) -> dict[str, dict[str, object]]:
+@dataclass
+class Setup:
+    """The CRM loaded with customers, the ERP empty, and a hub.yaml and store for them."""
+
+    folder: Path
+    urls: dict[str, str]
+    pids: dict[str, int]
+    config: Path
+    store: str
+
+
+@contextmanager
+def products_loaded(records: int, batch: int) -> Iterator[Setup]:
     with tempfile.TemporaryDirectory(prefix="tradehub-bench-") as tmp:
         folder = Path(tmp)
         servers = {app: start_products(folder, app) for app in ("crm", "erp")}
         urls = {app: url for app, (_, url) in servers.items()}
         try:
             load(urls["crm"], 0, records)
-            config = hub_file(folder, urls, batch)
-            store = f"sqlite:///{folder / 'hub.db'}"
-            pids = {app: process.pid for app, (process, _) in servers.items()}
-            results = {"full": run_sync(folder, config, store, pids)}
-            if changes:
-                results["no_change"] = run_sync(folder, config, store, pids)
-                load(urls["crm"], 0, records // 100, version=1)          # 1% changed
-                results["one_percent"] = run_sync(folder, config, store, pids)
-            return results
+            yield Setup(folder, urls, {app: process.pid for app, (process, _) in servers.items()},
+                        hub_file(folder, urls, batch), f"sqlite:///{folder / 'hub.db'}")
         finally:
             for process, _ in servers.values():
                 process.terminate()
                 process.wait(10)
 
 
+def scenario(records: int, batch: int, *, changes: bool) -> dict[str, dict[str, object]]:
+    with products_loaded(records, batch) as setup:
+        def run() -> dict[str, object]:
+            return run_sync(setup.folder, setup.config, setup.store, setup.pids)
+
+        results = {"full": run()}
+        if changes:
+            results["no_change"] = run()
+            load(setup.urls["crm"], 0, records // 100, version=1)          # 1% changed
+            results["one_percent"] = run()
+        return results
+
+
+def instructions_per_record(records: int, batch: int) -> None:
+    """The hub's instructions per synced record, by valgrind: full runs of ``records``
+    and of twice as many, in fresh stores; their difference per record leaves the
+    start-up out. Unlike time, this count hardly moves with the machine's load."""
+    counts = []
+    for count in (records, 2 * records):
+        with products_loaded(count, batch) as setup:
+            figures = run_sync(setup.folder, setup.config, setup.store, setup.pids,
+                               counted=True)
+        if figures["created"] != count:
+            raise SystemExit(f"the run created {figures['created']} of {count} records")
+        counts.append(int(figures["instructions"]))  # type: ignore[call-overload]
+        print(f"{count:>7,} customers: the hub's process executed {counts[-1]:,} instructions")
+    print(f"hub instructions per record: {(counts[1] - counts[0]) / records:,.0f} "
+          f"(the difference of the two runs over {records:,} records)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the hub's instructions per record with valgrind "
+                             "(--records of 2,000 is plenty) instead of timing")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker()
+        return
+    if args.instructions:
+        instructions_per_record(args.records, args.batch)
         return
     small = min(10_000, args.records)
     print(f"sync benchmark: {args.records:,} customers CRM → ERP, batches of {args.batch}, "
