@@ -54,6 +54,7 @@ from tenacity import (
 )
 
 from hub.store.base import utcnow
+from hub.store.db import WAL_AUTOCHECKPOINT_PAGES
 from hub.store.tables import InboxEvent
 from hub.store.upsert import DriverStatement
 
@@ -238,9 +239,9 @@ class InboxWriter:
             connection, self._connection = self._connection, None
             checkpointer, self._checkpointer = self._checkpointer, None
         if connection is not None:
-            if self.engine.dialect.name == "sqlite":   # pooled: back to SQLite's defaults
+            if self.engine.dialect.name == "sqlite":   # pooled: back to the store's settings
                 cursor = connection.cursor()
-                cursor.execute("PRAGMA wal_autocheckpoint=1000")
+                cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
                 cursor.execute("PRAGMA busy_timeout=30000")
                 cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.close()

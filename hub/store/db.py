@@ -54,6 +54,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -63,6 +66,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # 16 MiB of page cache (SQLite's default is 2 MiB): a sync's batches insert into
     # several indexes at once, and with a small cache their pages keep being re-read.
     cursor.execute("PRAGMA cache_size=-16384")
+    # Checkpoint the WAL every 10,000 pages (~40 MiB) instead of SQLite's 1,000. A
+    # checkpoint copies every page the WAL changed into the database and syncs it; a
+    # sync's batches change the same index pages again and again, and fewer, larger
+    # checkpoints copy each of them once. Counted with strace over a 30,000-customer
+    # sync: page writes 185,425 -> 151,692, page reads 99,484 -> 67,328, syncs 91 -> 22.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 

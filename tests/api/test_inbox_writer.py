@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from hub.api.inbox import InboxWriter
-from hub.store.db import make_engine
+from hub.store.db import WAL_AUTOCHECKPOINT_PAGES, make_engine
 from hub.store.migrate import create_store_engine
 from hub.store.tables import InboxEvent
 
@@ -68,6 +68,20 @@ def test_sqlite_checkpoints_happen_in_the_writers_own_thread_once_writes_pause(
         assert main_file.stat().st_size > before     # pages copied back from the WAL
     finally:
         writer.close()
+        engine.dispose()
+
+
+def test_the_writer_hands_its_connection_back_with_the_stores_settings(tmp_path: Path) -> None:
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    try:
+        writer = InboxWriter(engine)
+        writer.store(system="shop", event_ids=["e1"], headers={}, body=b"{}")
+        writer.close()
+        with engine.connect() as connection:          # the pool's one connection: the writer's
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() \
+                == WAL_AUTOCHECKPOINT_PAGES
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    finally:
         engine.dispose()
 
 
