@@ -155,12 +155,11 @@ class WebhookConnector(Connector):
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError:
-            document = _MISSING
-        try:   # what orjson refuses (NaN, integers over 64 bits) the standard parser reads
-            document = json.loads(body) if document is _MISSING else document
-        except ValueError as exc:
-            raise FatalError(f"{self.system} sent a body that is not JSON",
-                             system=self.system, detail=str(exc)) from None
+            try:   # what orjson refuses (NaN, integers over 64 bits) the standard parser reads
+                document = json.loads(body)
+            except ValueError as exc:
+                raise FatalError(f"{self.system} sent a body that is not JSON",
+                                 system=self.system, detail=str(exc)) from None
         s = self.settings
         if s.events_path:
             items = dig(document, s.events_path)

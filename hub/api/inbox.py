@@ -54,7 +54,7 @@ from tenacity import (
 )
 
 from hub.store.base import utcnow
-from hub.store.db import WAL_AUTOCHECKPOINT_PAGES
+from hub.store.db import apply_sqlite_settings
 from hub.store.tables import InboxEvent
 from hub.store.upsert import DriverStatement
 
@@ -240,11 +240,7 @@ class InboxWriter:
             checkpointer, self._checkpointer = self._checkpointer, None
         if connection is not None:
             if self.engine.dialect.name == "sqlite":   # pooled: back to the store's settings
-                cursor = connection.cursor()
-                cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-                cursor.execute("PRAGMA busy_timeout=30000")
-                cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.close()
+                apply_sqlite_settings(connection)
             connection.close()
         if checkpointer is not None:
             checkpointer.stop()
