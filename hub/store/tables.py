@@ -32,7 +32,7 @@ class Link(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity: Mapped[Name]
-    hub_id: Mapped[HubId] = mapped_column(index=True)
+    hub_id: Mapped[HubId]           # looked up through uq_links_hub_system
     system: Mapped[Name]
     remote_id: Mapped[RemoteId]
     created_at: Mapped[Timestamp]
@@ -118,7 +118,6 @@ class OutboxEvent(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_entity_hub_id", "entity", "hub_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity: Mapped[Name]

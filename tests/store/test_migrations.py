@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +24,15 @@ def test_downgrade_to_base_removes_the_tables(database_url: str, empty_engine: E
     upgrade(database_url)
     downgrade(database_url, "base")
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_the_migrations_build_exactly_the_models_schema(database_url: str,
+                                                       empty_engine: Engine) -> None:
+    """A model changed without a migration (or the reverse) shows up here, on each backend."""
+    upgrade(database_url)
+    with empty_engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
 
 
 def test_a_remote_id_links_to_one_hub_id_only(store_engine: Engine) -> None:
