@@ -19,9 +19,13 @@ from hub.sync.config import ConflictPolicy
 Json = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SideView:
-    """One system's side of one record, as the merge sees it."""
+    """One system's side of one record, as the merge sees it (never changed by it).
+
+    Not frozen: a frozen dataclass sets each field through ``object.__setattr__``,
+    and planning builds two of these for every record a sync reads.
+    """
 
     system: str
     reads: frozenset[str]       # canonical fields this side provides (its inbound rules)
@@ -117,10 +121,11 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
         else:
             to_write = side.writes.intersection(new)
             after = {}
-        if to_write and side.writes & side.reads:
+        echoed = side.writes & side.reads if to_write else None
+        if echoed:
             if side is not source:
                 expected = _expected(side, new)
-            for name in side.writes & side.reads:
+            for name in echoed:
                 if name in new:
                     after[name] = expected.get(name, new[name])
         writes[side.system] = to_write
