@@ -1,12 +1,22 @@
-"""What the benchmarks read of other processes (Linux ``/proc``)."""
+"""What the benchmarks read of processes: CPU from Linux ``/proc``, instructions from valgrind."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+"""Prefix of a command whose executed instructions to count (no cache simulation)."""
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far, to compare cost per record or request."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def valgrind_instructions(stderr: str) -> int | None:
+    """The instruction count valgrind printed (``I refs``) for a ``VALGRIND`` command."""
+    found = re.search(r"I\s+refs:\s+([\d,]+)", stderr)
+    return int(found.group(1).replace(",", "")) if found else None

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -45,7 +44,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from measure import cpu_seconds
+from measure import VALGRIND, cpu_seconds, valgrind_instructions
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
@@ -110,10 +109,6 @@ def hub_file(folder: Path, urls: dict[str, str], batch: int) -> Path:
     return path
 
 
-VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
-"""Counts the instructions a process executes (cache simulation off: only counting)."""
-
-
 def run_sync(folder: Path, config: Path, store: str, products: dict[str, int], *,
              counted: bool = False) -> dict[str, object]:
     """One pipeline run in a fresh process; returns its figures, with the CPU seconds
@@ -130,10 +125,10 @@ def run_sync(folder: Path, config: Path, store: str, products: dict[str, int], *
         raise SystemExit(done.stderr[-3000:])
     figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     if counted:
-        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-        if found is None:
+        counted_instructions = valgrind_instructions(done.stderr)
+        if counted_instructions is None:
             raise SystemExit(f"valgrind printed no instruction count:\n{done.stderr[-2000:]}")
-        figures["instructions"] = int(found.group(1).replace(",", ""))
+        figures["instructions"] = counted_instructions
     cpu = {name: cpu_seconds(pid) - before[name] for name, pid in products.items()}
     return {**figures, "process_seconds": process, "products_cpu": cpu}
 

@@ -22,14 +22,25 @@ warm-up out.
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+
+from sqlalchemy import func, select
+
+from connectors.base import RemoteRecord, WriteResult
+from hub.gctune import relaxed_collector
+from hub.store.tables import CanonicalState
+from hub.sync import reconcile
 from hub.sync.context import SyncContext
-from sync import ROOT, VALGRIND, accounts, hub_file
+from hub.sync.hubfile import load_hub_config
+from hub.sync.observe import map_records, match
+from hub.sync.pipeline import PipelineSpec
+from hub.sync.runtime import build_context
+from measure import VALGRIND, valgrind_instructions
+from sync import ROOT, accounts, hub_file
 
 BATCH = 1000
 STAGES = ("map", "match", "plan", "checkpoint")
@@ -37,9 +48,6 @@ STAGES = ("map", "match", "plan", "checkpoint")
 
 def worker(stage: str, batches: int, counted: bool) -> None:
     """Prepare the inputs of ``stage`` for ``batches`` batches; run it if ``counted``."""
-    from hub.sync.hubfile import load_hub_config
-    from hub.sync.runtime import build_context
-
     with tempfile.TemporaryDirectory(prefix="tradehub-stages-") as tmp:
         folder = Path(tmp)
         unused = {"crm": "http://127.0.0.1:9", "erp": "http://127.0.0.1:9"}   # never called
@@ -52,15 +60,6 @@ def worker(stage: str, batches: int, counted: bool) -> None:
 
 
 def _run(ctx: SyncContext, stage: str, batches: int, counted: bool) -> None:
-    from sqlalchemy import func, select
-
-    from connectors.base import RemoteRecord, WriteResult
-    from hub.gctune import relaxed_collector
-    from hub.store.tables import CanonicalState
-    from hub.sync import reconcile
-    from hub.sync.observe import map_records, match
-    from hub.sync.pipeline import PipelineSpec
-
     spec = PipelineSpec.build(ctx, "customers")
     now = datetime.now(timezone.utc)
 
@@ -110,10 +109,10 @@ def instructions(stage: str, batches: int, counted: bool) -> int:
     done = subprocess.run([*VALGRIND, sys.executable, __file__, "--worker", stage,
                            "--batches", str(batches), *(["--counted"] if counted else [])],
                           cwd=ROOT, capture_output=True, text=True, check=False)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if done.returncode != 0 or found is None:
+    executed = valgrind_instructions(done.stderr)
+    if done.returncode != 0 or executed is None:
         raise SystemExit(f"{stage}: the counted process failed\n{done.stderr[-3000:]}")
-    return int(found.group(1).replace(",", ""))
+    return executed
 
 
 def main() -> None:
