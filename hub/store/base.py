@@ -37,6 +37,32 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
+class Encoded(str):
+    """A JSON document already encoded; a ``JsonColumn`` binds it as it is.
+
+    A sync stores the same record in several columns of one checkpoint (the golden
+    record, its outbox event, the source's snapshot), and a reference product stores a
+    record and its feed row: encoding it once serves them all.
+    """
+
+
+class JsonColumn(TypeDecorator[Any]):
+    """JSON that also takes ``Encoded`` text, bound without decoding and encoding it
+    again (reads are plain JSON)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        inner = self.impl_instance.bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, Encoded):
+                return str(value)
+            return value if inner is None else inner(value)
+        return process
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -45,7 +71,7 @@ Timestamp = Annotated[datetime, mapped_column(UtcDateTime(), default=utcnow)]
 Name = Annotated[str, mapped_column(String(100))]
 RemoteId = Annotated[str, mapped_column(String(200))]
 HubId = Annotated[str, mapped_column(String(64))]
-JsonDoc = Annotated[Any, mapped_column(JSON)]
+JsonDoc = Annotated[Any, mapped_column(JsonColumn)]
 
 
 class Base(DeclarativeBase):

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from connectors.base import OutboundRecord, RemoteRecord, WriteResult
 from hub.errors import TradeHubError
+from hub.store.base import Encoded
+from hub.store.db import json_dumps
 from hub.sync import state
 from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts
@@ -320,7 +322,7 @@ def _send_writes(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan],
 def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunCounts:
     counts = RunCounts()
     entity = spec.entity
-    golden_rows: list[tuple[str, str | None, dict[str, Any]]] = []
+    golden_rows: list[tuple[str, str | None, state.Document]] = []
     side_rows: dict[str, list[Any]] = defaultdict(list)
     new_links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     done: list[tuple[str, str]] = []
@@ -362,11 +364,12 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
                 state.park_conflict(session, pipeline=spec.name, entity=entity,
                                     hub_id=plan.hub_id, field=conflict.field,
                                     values=normalise(conflict.values))
-        golden_rows.append((plan.hub_id, plan.key, merged.golden))
+        golden = Encoded(json_dumps(merged.golden))    # stored up to three times
+        golden_rows.append((plan.hub_id, plan.key, golden))
         if merged.golden != plan.previous:
             outbox.append({"entity": entity, "hub_id": plan.hub_id,
                            "op": "create" if plan.previous is None else "update",
-                           "pipeline": spec.name, "data": merged.golden})
+                           "pipeline": spec.name, "data": golden})
         for side in spec.sides:
             row = plan.pending.get(side.system)
             written = bool(merged.writes.get(side.system))
@@ -375,8 +378,9 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
             snapshot = merged.snapshots[side.system]
             digest = (row.digest if row is not None and row.digest and snapshot == row.data
                       else content_hash(snapshot))
-            side_rows[side.system].append((plan.hub_id, digest, snapshot,
-                                           row.source_updated_at if row else None, written))
+            side_rows[side.system].append((
+                plan.hub_id, digest, golden if snapshot == merged.golden else snapshot,
+                row.source_updated_at if row else None, written))
         if not plan.fresh:
             resolved.append(plan.hub_id)
     state.save_golden(session, entity=entity, records=golden_rows)

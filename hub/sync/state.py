@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from hub.store.base import utcnow
+from hub.store.base import Encoded, utcnow
 from hub.store.tables import (
     CanonicalState,
     Conflict,
@@ -29,6 +29,9 @@ from hub.store.upsert import upsert_rows, write_many
 from hub.store.values import one_of
 
 IN_CHUNK = 500
+
+Document = dict[str, Any] | Encoded
+"""A JSON document to store: as a dict, or already encoded once for several columns."""
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -107,7 +110,7 @@ def hub_ids_by_natural_key(session: Session, *, entity: str, pipeline: str,
 
 
 def save_golden(session: Session, *, entity: str,
-                records: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
+                records: Sequence[tuple[str, str | None, Document]]) -> None:
     now = utcnow()
     write_many(session, CanonicalState.__table__, [
         {"entity": entity, "hub_id": h, "natural_key": k, "data": d, "updated_at": now}
@@ -140,7 +143,7 @@ def side_states(session: Session, *, entity: str, system: str,
 
 
 def save_side_states(session: Session, *, entity: str, system: str,
-                     states: Sequence[tuple[str, str, dict[str, Any], datetime | None, bool]]
+                     states: Sequence[tuple[str, str, Document | None, datetime | None, bool]]
                      ) -> None:
     """(hub id, hash, snapshot, source updated_at, written by hub) per record."""
     now = utcnow()

@@ -22,7 +22,7 @@ from hub.builtin.common.bulk import insert_rows, update_rows
 from hub.builtin.common.errors import ApiError, summarise
 from hub.builtin.common.product import Writer, represent_encoded
 from hub.builtin.common.resource import Doc, Resource
-from hub.builtin.common.tables import Encoded
+from hub.store.base import Encoded
 from hub.store.db import json_dumps
 
 CHUNK = 500

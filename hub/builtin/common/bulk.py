@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Table, bindparam, text
 from sqlalchemy.orm import Session
 
-from hub.builtin.common.tables import Encoded, JsonDoc
+from hub.store.base import Encoded, JsonColumn
 from hub.store.db import json_dumps
 from hub.store.upsert import DriverStatement, write_many
 
@@ -21,7 +21,7 @@ from hub.store.upsert import DriverStatement, write_many
 def _copy_value(table: Table, column: str, value: Any) -> Any:
     if isinstance(value, Encoded):
         return str(value)
-    if value is not None and isinstance(table.c[column].type, (JSON, JsonDoc)):
+    if value is not None and isinstance(table.c[column].type, (JSON, JsonColumn)):
         return json_dumps(value)
     return value
 

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from hub.builtin.common.bulk import insert_rows
 from hub.builtin.common.errors import ApiError, not_found
 from hub.builtin.common.resource import Doc, Resource
-from hub.builtin.common.tables import Encoded, product_tables
+from hub.builtin.common.tables import product_tables
+from hub.store.base import Encoded
 from hub.store.db import json_dumps
 
 Op = Literal["create", "update", "delete"]

@@ -15,30 +15,10 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-
-class Encoded(str):
-    """A JSON document already encoded; a ``JsonDoc`` column stores it as it is."""
-
-
-class JsonDoc(TypeDecorator[Any]):
-    """JSON that also accepts ``Encoded`` text, bound without decoding and encoding it
-    again (reads are plain JSON)."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> Any:
-        inner = self.impl_instance.bind_processor(dialect)
-
-        def process(value: Any) -> Any:
-            if isinstance(value, Encoded):
-                return str(value)
-            return value if inner is None else inner(value)
-        return process
+from hub.store.base import Encoded, JsonColumn
 
 
 SEQ = BigInteger().with_variant(Integer, "sqlite")
@@ -56,7 +36,7 @@ class DocRow:
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     ref: Mapped[str | None] = mapped_column(String(200), index=True, nullable=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -68,7 +48,7 @@ class ChangeRow:
     record_id: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    data: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
 
 
 class FeedStateRow:
