@@ -8,7 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
+from pydantic import SecretStr
+
 from hub import signing
+from hub.api.settings import ApiSettings
+from hub.config import Settings
 from hub.sync.config import HubConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,6 +24,9 @@ ADMIN_TOKEN = "api-test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 WA_APP_SECRET = "wa-app-secret"
 WA_VERIFY_TOKEN = "wa-verify-token"
+
+MakeApp = Callable[..., FastAPI]
+"""The ``make_app`` fixture: the hub API for a context, with settings overridden."""
 
 
 def hub_config(*, builtin_url: str = "http://127.0.0.1:9", shop_url: str = "http://127.0.0.1:9",
@@ -81,3 +89,19 @@ def wait_for(condition: Callable[[], Any], *, timeout: float = 20.0, every: floa
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(every)
+
+
+def api_settings(**overrides: object) -> ApiSettings:
+    values: dict[str, object] = {"run_workers": False, "prefect_reporting": "off",
+                                 "inbox_busy_retry_seconds": 0.1,
+                                 "inbox_failure_retry_seconds": 0.05,
+                                 "inbox_poll_seconds": 0.1, "delivery_poll_seconds": 0.1,
+                                 "delivery_backoff_seconds": 0.01,
+                                 "delivery_backoff_max_seconds": 0.05,
+                                 "delivery_max_attempts": 3, "delivery_timeout_seconds": 5}
+    values.update(overrides)
+    return ApiSettings.model_validate(values)
+
+
+def hub_settings() -> Settings:
+    return Settings(admin_token=SecretStr(ADMIN_TOKEN))

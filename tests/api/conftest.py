@@ -7,16 +7,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from api_support import ADMIN_TOKEN, hub_config
+from api_support import MakeApp, api_settings, hub_config, hub_settings
 from hub.api.app import create_app
-from hub.api.settings import ApiSettings
-from hub.config import Settings
 from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
-
-MakeApp = Callable[..., FastAPI]
 
 
 @pytest.fixture
@@ -28,22 +23,6 @@ def make_ctx(sync_context_factory: Callable[[HubConfig], SyncContext],
 @pytest.fixture
 def ctx(make_ctx: Callable[[HubConfig], SyncContext]) -> SyncContext:
     return make_ctx(hub_config())
-
-
-def api_settings(**overrides: object) -> ApiSettings:
-    values: dict[str, object] = {"run_workers": False, "prefect_reporting": "off",
-                                 "inbox_busy_retry_seconds": 0.1,
-                                 "inbox_failure_retry_seconds": 0.05,
-                                 "inbox_poll_seconds": 0.1, "delivery_poll_seconds": 0.1,
-                                 "delivery_backoff_seconds": 0.01,
-                                 "delivery_backoff_max_seconds": 0.05,
-                                 "delivery_max_attempts": 3, "delivery_timeout_seconds": 5}
-    values.update(overrides)
-    return ApiSettings.model_validate(values)
-
-
-def hub_settings() -> Settings:
-    return Settings(admin_token=SecretStr(ADMIN_TOKEN))
 
 
 @pytest.fixture

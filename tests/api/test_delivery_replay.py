@@ -10,8 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api_support import ADMIN
-from conftest import MakeApp
+from api_support import ADMIN, MakeApp
 from hub.api.outbound import HubEvent, encode
 from hub.services import AppServer
 from hub.store.tables import DeliveryDeadLetter

@@ -12,8 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from api_support import ADMIN, customer, event, signed, wait_for
-from conftest import api_settings, hub_settings
+from api_support import ADMIN, api_settings, customer, event, hub_settings, signed, wait_for
 from db_support import fresh_database_url
 from hub.store.tables import InboxEvent
 from live_support import Live, live_setup

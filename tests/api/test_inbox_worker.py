@@ -17,8 +17,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from api_support import ADMIN, BUILTIN_TOKEN, customer, event, hub_config, signed
-from conftest import MakeApp, api_settings, hub_settings
+from api_support import (
+    ADMIN,
+    BUILTIN_TOKEN,
+    api_settings,
+    customer,
+    event,
+    hub_config,
+    hub_settings,
+    MakeApp,
+    signed,
+)
 from db_support import fresh_database_url
 from hub.api.inbox_leases import HOST
 from hub.api.inbox_worker import BatchReport, InboxWorker

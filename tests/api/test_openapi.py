@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 
-from api_support import ADMIN, hub_config
-from conftest import api_settings, hub_settings
+from api_support import ADMIN, api_settings, hub_config, hub_settings
 from hub.api.app import create_app
 from hub.store.db import session_factory
 from hub.store.migrate import create_store_engine

@@ -11,8 +11,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.testclient import TestClient
 
-from api_support import ADMIN, wait_for
-from conftest import MakeApp
+from api_support import ADMIN, MakeApp, wait_for
 from hub import signing
 from hub.api.problems import ApiError
 from hub.api.security import check_target_url
