@@ -1,4 +1,5 @@
-"""Helpers for hub API tests: a hub.yaml for a webhook product and the built-in ERP."""
+"""Helpers for hub API tests: a hub.yaml for a webhook product and the built-in ERP, the
+settings the app is built with (also imported by tests that build their own app)."""
 
 from __future__ import annotations
 
