@@ -46,6 +46,10 @@ class Encoded(str):
     """
 
 
+Document = dict[str, Any] | Encoded
+"""What a ``JsonColumn`` stores: a dict, or a document already encoded once."""
+
+
 class JsonColumn(TypeDecorator[Any]):
     """JSON that also takes ``Encoded`` text, bound without decoding and encoding it
     again (reads are plain JSON)."""

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import OutboundRecord, RemoteRecord, WriteResult
 from hub.errors import TradeHubError
-from hub.store.base import Encoded
+from hub.store.base import Document, Encoded
 from hub.store.db import json_dumps
 from hub.sync import state
 from hub.sync.context import SyncContext
@@ -322,7 +322,7 @@ def _send_writes(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan],
 def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunCounts:
     counts = RunCounts()
     entity = spec.entity
-    golden_rows: list[tuple[str, str | None, state.Document]] = []
+    golden_rows: list[tuple[str, str | None, Document]] = []
     side_rows: dict[str, list[Any]] = defaultdict(list)
     new_links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     done: list[tuple[str, str]] = []

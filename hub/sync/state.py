@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from hub.store.base import Encoded, utcnow
+from hub.store.base import Document, utcnow
 from hub.store.tables import (
     CanonicalState,
     Conflict,
@@ -29,9 +29,6 @@ from hub.store.upsert import upsert_rows, write_many
 from hub.store.values import one_of
 
 IN_CHUNK = 500
-
-Document = dict[str, Any] | Encoded
-"""A JSON document to store: as a dict, or already encoded once for several columns."""
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
