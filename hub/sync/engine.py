@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -35,6 +35,8 @@ StepFn = Callable[[], StepResult]
 Mapped = tuple[Batch, list[Observation], list[tuple[RemoteRecord, Exception]]]
 Ahead = tuple[Mapped, "BatchWork | None"]
 """A batch read ahead and mapped, and planned if that could be done early."""
+Written = tuple["BatchWork", "Future[None]"]
+"""A batch and its write to the target, under way or done."""
 
 progress_hook: ContextVar[Progress | None] = ContextVar("tradehub_progress", default=None)
 """Set by a caller (the CLI's progress bar) to hear about every step of a run."""
@@ -52,6 +54,7 @@ class PipelineRun:
         self._readers: dict[str, Prefetch[Batch]] = {}
         self._ahead: dict[str, Ahead | None] = {}       # the next batch, mapped (and planned)
         self._writer: ThreadPoolExecutor | None = None
+        self._written: Written | None = None         # a batch written, not yet committed
 
     @property
     def name(self) -> str:
@@ -119,29 +122,44 @@ class PipelineRun:
         return StepResult(counts=counts, done=False)
 
     def sync_step(self, system: str) -> StepResult:
-        """One-way: reconcile the next batch and commit it with the cursor.
+        """One-way: reconcile the next batch; commit it, with the cursor, in the next step.
 
-        While the batch's target write and checkpoint are in flight, the next batch
-        (already being read ahead) is mapped and planned, so the source, the target,
-        the store and the hub all work at once.
-        Any failure drops the reader and what was read ahead: a retried step starts
-        again from the last checkpoint, and idempotent writes make that harmless.
+        The work overlaps in a pipeline, a batch apart, so the source, the target, the
+        store and the hub all work at once:
+
+        - a thread reads the source's next page (``Prefetch``);
+        - a thread writes this batch to the target, and mostly waits for its answer;
+        - meanwhile this thread commits the batch before (whose write is done) and then
+          maps and plans the next one.
+
+        The checkpoint and the planning, most of the hub's Python, stay on one thread
+        and do not contend for the GIL, while the target works on the batch written.
+        A batch's write thus lands before the checkpoint of the batch before it: a
+        crash then leaves both to be read again from the cursor, and idempotent writes
+        make that harmless. Any failure drops the reader and what was read ahead or
+        written but not committed; a retried step starts again from the last
+        checkpoint. The step that finds the source exhausted commits the last batch.
         """
         self._heartbeat()
         try:
             ahead = self._ahead.pop(system) if system in self._ahead else self._next(system)
             if ahead is None:
-                return StepResult(counts=RunCounts(), done=True)
+                counts = self._commit_written()
+                if counts is None:
+                    return StepResult(counts=RunCounts(), done=True)
+                return StepResult(counts=counts, done=False)
             (batch, observed, failed), work = ahead
-            if work is None:
+            if work is None:         # it may read what the batch before commits: wait
+                counts = self._commit_written() or RunCounts()
                 work = plan_batch(self.ctx, self.spec, system, observed, failed,
                                   cursor=batch.cursor)
-            for side in self.spec.sides:
-                self.ctx.connector(side.system)      # made here: the writer only uses them
-            if self._writer is None:
-                self._writer = ThreadPoolExecutor(max_workers=1,
-                                                  thread_name_prefix=f"write-{self.name}")
-            writing = self._writer.submit(self._write_and_commit, work)
+                self._start_write(work)
+            else:
+                previous, self._written = self._written, None
+                if previous is not None:
+                    previous[1].result()             # the target's answers, in order
+                self._start_write(work)
+                counts = self._commit(previous[0]) if previous is not None else RunCounts()
             try:
                 self._ahead[system] = self._next(system, beside=work)
             except Exception:
@@ -149,24 +167,36 @@ class PipelineRun:
                 # and meets the error (or not) itself.
                 log.warning("reading ahead failed", exc_info=True,
                             extra={"pipeline": self.name, "system": system})
-                ahead_failed = True
-            else:
-                ahead_failed = False
-            finally:
-                counts = writing.result()
-            if ahead_failed:
+                late = self._commit_written()
+                if late is not None:
+                    counts.add(late)
                 self._drop_reader(system)
         except BaseException:
             self._drop_reader(system)
             raise
-        self.counts.add(counts)
         return StepResult(counts=counts, done=False)
 
-    def _write_and_commit(self, work: BatchWork) -> RunCounts:
-        """The target write and the checkpoint, off the main thread, so that they
-        overlap the reading, mapping and planning of the next batch (``_next``)."""
-        write_batch(self.ctx, self.spec, work)
-        return commit_batch(self.ctx, self.spec, work)
+    def _start_write(self, work: BatchWork) -> None:
+        for side in self.spec.sides:
+            self.ctx.connector(side.system)      # made here: the writer only uses them
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1,
+                                              thread_name_prefix=f"write-{self.name}")
+        self._written = (work, self._writer.submit(write_batch, self.ctx, self.spec, work))
+
+    def _commit_written(self) -> RunCounts | None:
+        """Wait for the batch being written and commit it; None if there is none."""
+        written, self._written = self._written, None
+        if written is None:
+            return None
+        work, writing = written
+        writing.result()
+        return self._commit(work)
+
+    def _commit(self, work: BatchWork) -> RunCounts:
+        counts = commit_batch(self.ctx, self.spec, work)
+        self.counts.add(counts)
+        return counts
 
     def _read(self, system: str) -> Mapped | None:
         batch = next(self._reader(system), None)
@@ -177,7 +207,8 @@ class PipelineRun:
 
     def _next(self, system: str, *, beside: BatchWork | None = None) -> Ahead | None:
         """The next batch, mapped; and planned too, while ``beside`` (the batch before
-        it) is being written and committed, unless the two touch a common record."""
+        it) is being written and not yet committed, unless the two touch a common
+        record."""
         mapped = self._read(system)
         if mapped is None:
             return None
@@ -207,12 +238,13 @@ class PipelineRun:
         return reader
 
     def _drop_reader(self, system: str) -> None:
-        """Forget the reader and anything read ahead; the next read starts from the
-        committed cursor."""
+        """Forget the reader and anything read ahead, or written and not committed; the
+        next read starts from the committed cursor."""
         reader = self._readers.pop(system, None)
         if reader is not None:
             reader.close()
         self._ahead.pop(system, None)
+        self._written = None
 
     def observe_records(self, system: str, records: list[RemoteRecord]) -> RunCounts:
         """Observe records that arrived outside the change feed (webhooks, replays)."""

@@ -110,8 +110,9 @@ def test_sigkill_mid_run_then_restart_lands_every_record_once(
 def test_a_crash_before_the_checkpoint_creates_nothing_twice_even_without_natural_keys(
         products: AppServer, crm: Product, erp: Product, make_context: MakeContext,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One-way batches are committed only after the target write: the replayed batch
-    must reach the same records, even when their keys are derived from the hub id."""
+    """One-way batches are committed only after the target write, and the next batch is
+    written before the checkpoint of the one before: the replayed batches must reach the
+    same records, even when their keys are derived from the hub id."""
     folder = tmp_path / "crm-mappings"
     shutil.copytree(REPO / "mappings" / "builtin" / "crm", folder)
     customer = folder / "customer.yaml"
@@ -135,7 +136,7 @@ def test_a_crash_before_the_checkpoint_creates_nothing_twice_even_without_natura
     monkeypatch.setattr(reconcile, "_checkpoint", crash_on_second_batch)
     with pytest.raises(RuntimeError, match="before the checkpoint"):
         sync(ctx, "customers")
-    assert len(erp.all("customers")) == 20          # written, but the second not recorded
+    assert len(erp.all("customers")) == 30          # the 2nd and 3rd written, not recorded
 
     resumed = sync(ctx, "customers")
 
