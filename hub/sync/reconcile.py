@@ -9,8 +9,9 @@ rows in place, and the replay is harmless because writes are idempotent.
 
 A one-way run skips the pending rows (``reconcile_batch``): the batch just read is
 reconciled in memory and the source cursor commits in that same transaction, which
-is DESIGN.md's checkpoint exactly. A crash before it re-reads the batch; new records
-get the same derived hub ids again, and idempotent upserts make the replay harmless.
+is DESIGN.md's checkpoint exactly. A crash before it re-reads the batch (and the next
+one, which the engine may have written already); new records get the same derived hub
+ids again, and idempotent upserts make the replay harmless.
 """
 
 from __future__ import annotations
