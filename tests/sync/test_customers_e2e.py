@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from connectors.base import Batch
+from connectors.builtin.connector import BuiltinConnector
+from hub.errors import FatalError
 from hub.services import AppServer
 from hub.sync import engine
 from hub.sync.config import HubConfig
@@ -144,3 +148,34 @@ def test_disjoint_batches_are_planned_once(
     ctx = make_context(hub_config(products.url, one_way(batch_size=4)))
     assert sync(ctx, "customers").counts.created == 12
     assert len(calls) == 3
+
+
+def test_a_source_failing_while_read_ahead_loses_no_batch_and_doubles_none(
+        products: AppServer, crm: Product, erp: Product, make_context: MakeContext,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The page after the first fails once, while the first batch is being written:
+    that batch still commits, and the next step reads on from its cursor."""
+    crm.upsert("customers", crm_accounts(12))
+    real_read = BuiltinConnector.read_changes
+    cursors: list[str | None] = []
+    failures: list[str | None] = []
+
+    def failing_once(self: BuiltinConnector, entity: str, cursor: str | None, *,
+                     batch_size: int = 500) -> Iterator[Batch]:
+        cursors.append(cursor)
+        for batch in real_read(self, entity, cursor, batch_size=batch_size):
+            yield batch
+            if not failures:
+                failures.append(batch.cursor)
+                raise FatalError("the CRM went away mid-feed", system="crm")
+
+    monkeypatch.setattr(BuiltinConnector, "read_changes", failing_once)
+    ctx = make_context(hub_config(products.url, one_way(batch_size=4)))
+    with caplog.at_level(logging.WARNING, logger="hub.sync.engine"):
+        result = sync(ctx, "customers")
+
+    assert any(r.getMessage() == "reading ahead failed" for r in caplog.records)
+    assert len(failures) == 1
+    assert cursors == [None, failures[0]]          # read again from the first batch's cursor
+    assert (result.counts.read, result.counts.created, result.counts.dead_lettered) == (12, 12, 0)
+    assert sorted(c["cust_no"] for c in erp.all("customers")) == [f"A-{i:04d}" for i in range(12)]
