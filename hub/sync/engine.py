@@ -144,22 +144,17 @@ class PipelineRun:
         try:
             ahead = self._ahead.pop(system) if system in self._ahead else self._next(system)
             if ahead is None:
-                counts = self._commit_written()
-                if counts is None:
+                if self._written is None:
                     return StepResult(counts=RunCounts(), done=True)
-                return StepResult(counts=counts, done=False)
+                return StepResult(counts=self._commit_written(), done=False)
             (batch, observed, failed), work = ahead
-            if work is None:         # it may read what the batch before commits: wait
-                counts = self._commit_written() or RunCounts()
+            if work is None:         # planning may read what the batch before commits
+                counts = self._commit_written()
                 work = plan_batch(self.ctx, self.spec, system, observed, failed,
                                   cursor=batch.cursor)
                 self._start_write(work)
             else:
-                previous, self._written = self._written, None
-                if previous is not None:
-                    previous[1].result()             # the target's answers, in order
-                self._start_write(work)
-                counts = self._commit(previous[0]) if previous is not None else RunCounts()
+                counts = self._commit_written(then_write=work)
             try:
                 self._ahead[system] = self._next(system, beside=work)
             except Exception:
@@ -167,9 +162,7 @@ class PipelineRun:
                 # and meets the error (or not) itself.
                 log.warning("reading ahead failed", exc_info=True,
                             extra={"pipeline": self.name, "system": system})
-                late = self._commit_written()
-                if late is not None:
-                    counts.add(late)
+                counts.add(self._commit_written())
                 self._drop_reader(system)
         except BaseException:
             self._drop_reader(system)
@@ -184,17 +177,17 @@ class PipelineRun:
                                               thread_name_prefix=f"write-{self.name}")
         self._written = (work, self._writer.submit(write_batch, self.ctx, self.spec, work))
 
-    def _commit_written(self) -> RunCounts | None:
-        """Wait for the batch being written and commit it; None if there is none."""
+    def _commit_written(self, *, then_write: BatchWork | None = None) -> RunCounts:
+        """Wait for the batch being written (if any), start writing ``then_write`` so
+        that the target works on it meanwhile, and commit the batch waited for."""
         written, self._written = self._written, None
+        if written is not None:
+            written[1].result()                  # the target's answers, in order
+        if then_write is not None:
+            self._start_write(then_write)
         if written is None:
-            return None
-        work, writing = written
-        writing.result()
-        return self._commit(work)
-
-    def _commit(self, work: BatchWork) -> RunCounts:
-        counts = commit_batch(self.ctx, self.spec, work)
+            return RunCounts()
+        counts = commit_batch(self.ctx, self.spec, written[0])
         self.counts.add(counts)
         return counts
 
