@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Dialect, Table
+from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -69,10 +71,16 @@ class DriverStatement:
             return list(zip(*columns, strict=True))
         return [dict(zip(self.names, values, strict=True)) for values in zip(*columns, strict=True)]
 
+    def with_rows(self, count: int) -> str:
+        """The INSERT with ``count`` rows in its VALUES, each bound as the one row was."""
+        head, values, tail = self.sql.partition(" VALUES ")
+        end = tail.index(")") + 1            # the row's placeholders hold no parenthesis
+        return f"{head}{values}{', '.join([tail[:end]] * count)}{tail[end:]}"
+
 
 def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
                 *, keys: Sequence[str] | None = None) -> None:
-    """INSERT many rows (an upsert on ``keys``) through the driver's executemany
+    """INSERT many rows (an upsert on ``keys``) on the driver itself
     (``DriverStatement``); another dialect takes SQLAlchemy's ordinary path."""
     if not rows:
         return
@@ -95,7 +103,31 @@ def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     if driver is None:
         session.execute(statement, list(rows))
         return
-    connection.exec_driver_sql(driver.sql, driver.bind(rows))
+    if dialect.name == "sqlite" and driver.positional:
+        _insert_at_once(connection, driver, driver.bind(rows))
+    else:
+        connection.exec_driver_sql(driver.sql, driver.bind(rows))
+
+
+ROWS_PER_STATEMENT = 1000
+"""A sync batch's rows; the statement's text stays far below SQLite's length limit."""
+
+
+def _insert_at_once(connection: Connection, driver: DriverStatement,
+                    rows: list[tuple[Any, ...]]) -> None:
+    """SQLite: a batch's rows in one statement, as far as its limit on parameters allows.
+
+    The driver's executemany resets, binds and steps the statement once per row, and
+    lets go of the GIL and takes it back each time; one statement binds every row at
+    once and steps once. A sync batch's checkpoint runs 11% fewer instructions so
+    (``benchmarks/sync_stages.py``: 243,507 → 217,702 per record).
+    """
+    variables = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
+        sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(ROWS_PER_STATEMENT, variables // len(driver.names)))
+    for start in range(0, len(rows), per_statement):
+        part = rows[start:start + per_statement]
+        connection.exec_driver_sql(driver.with_rows(len(part)), tuple(chain.from_iterable(part)))
 
 
 def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:

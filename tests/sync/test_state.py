@@ -77,3 +77,24 @@ def test_bulk_upserts_replace_rows_with_the_same_key(store_engine: Engine) -> No
         hashes = connection.execute(select(table.c.hash).where(
             table.c.hub_id.like("c%"))).scalars().all()
     assert hashes == ["new", "new", "new"]
+
+
+def test_bulk_writes_past_one_statement_keep_every_row_and_a_key_s_last_value(
+        store_engine: Engine) -> None:
+    """More rows than one statement takes (SQLite's bulk path splits them): each is
+    stored, and a key written twice in one call ends with its later row, as row-by-row
+    upserts leave it."""
+    sessions = session_factory(store_engine)
+    table: Table = RecordHash.__table__  # type: ignore[assignment]
+    template = rows_for(table, "d")[1]
+    rows = [{**template, "hub_id": f"d{i:05}", "hash": f"h{i}"} for i in range(2_500)]
+    rows.insert(600, {**rows[10], "hash": "later"})         # the same statement as row 10
+    rows.append({**rows[20], "hash": "latest"})             # a statement after row 20's
+    with sessions() as session, session.begin():
+        write_many(session, table, rows, keys=KEYS[table.name])
+    with store_engine.connect() as connection:
+        hashes = dict(connection.execute(select(table.c.hub_id, table.c.hash).where(
+            table.c.hub_id.like("d%"))).tuples().all())
+    assert len(hashes) == 2_500
+    assert hashes["d00010"] == "later" and hashes["d00020"] == "latest"
+    assert hashes["d02499"] == "h2499"
