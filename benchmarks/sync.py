@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,13 +99,21 @@ def load(url: str, first: int, count: int, version: int = 0) -> None:
                         json={"items": accounts(start, size, version)}).raise_for_status()
 
 
-def hub_file(folder: Path, urls: dict[str, str], batch: int) -> Path:
-    systems = {app: {"connector": "builtin", "mappings": str(ROOT / "mappings/builtin" / app),
-                     "settings": {"base_url": url, "app": app, "token": TOKEN}}
-               for app, url in urls.items()}
+def hub_file(folder: Path, urls: dict[str, str], batch: int, *,
+             crms: Sequence[str] = ("crm",)) -> Path:
+    """hub.yaml for customers from each reference CRM named in ``crms`` (its URL in
+    ``urls``) into the reference ERP at ``urls["erp"]``: the pipeline ``customers``
+    for one CRM, ``customers_<name>`` for each of several."""
+    def system(name: str, app: str) -> dict[str, object]:
+        return {"connector": "builtin", "mappings": str(ROOT / "mappings/builtin" / app),
+                "settings": {"base_url": urls[name], "app": app, "token": TOKEN}}
+
+    systems = {name: system(name, "crm") for name in crms} | {"erp": system("erp", "erp")}
+    pipelines = {"customers" if len(crms) == 1 else f"customers_{name}": {
+        "entity": "customer", "source": name, "target": "erp", "batch_size": batch}
+        for name in crms}
     path = folder / "hub.yaml"
-    path.write_text(yaml.safe_dump({"systems": systems, "pipelines": {"customers": {
-        "entity": "customer", "source": "crm", "target": "erp", "batch_size": batch}}}))
+    path.write_text(yaml.safe_dump({"systems": systems, "pipelines": pipelines}))
     return path
 
 
@@ -133,24 +141,30 @@ def run_sync(folder: Path, config: Path, store: str, products: dict[str, int], *
     return {**figures, "process_seconds": process, "products_cpu": cpu}
 
 
-def worker() -> None:
+def worker(pipeline: str = "customers", start_at: float | None = None) -> None:
+    """Run ``pipeline`` once and print its figures as JSON; ``start_at`` (a wall-clock
+    time) holds the run back until then, so that runs in several processes start
+    together, each past its own start-up."""
     started = time.perf_counter()
     from hub.sync.engine import run_pipeline
     from hub.sync.pipeline import PipelineSpec
     from hub.sync.runtime import build_context
 
     ctx = build_context()
-    spec = PipelineSpec.build(ctx, "customers")          # compiles and keeps the mappings
+    spec = PipelineSpec.build(ctx, pipeline)             # compiles and keeps the mappings
     for side in spec.sides:
         ctx.connector(side.system)
+    startup = time.perf_counter() - started
+    if start_at is not None:
+        time.sleep(max(0.0, start_at - time.time()))
     ready = time.perf_counter()
     cpu_before = time.process_time()
-    summary = run_pipeline(ctx, "customers")
+    summary = run_pipeline(ctx, pipeline)
     seconds = time.perf_counter() - ready
     cpu = time.process_time() - cpu_before
     ctx.close()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "startup_seconds": ready - started,
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "startup_seconds": startup,
                       "peak_mib": peak_mib, **summary.counts.model_dump()}))
 
 
@@ -219,9 +233,11 @@ def main() -> None:
                         help="count the hub's instructions per record with valgrind "
                              "(--records of 2,000 is plenty) instead of timing")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pipeline", default="customers", help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker()
+        worker(args.pipeline, args.start_at)
         return
     if args.instructions:
         instructions_per_record(args.records, args.batch)

@@ -1,0 +1,101 @@
+"""What spreading a sync over several hub processes could reach here, at most.
+
+    .venv/bin/python benchmarks/sync_parallel.py             # 30,000 customers, 3 rounds
+    .venv/bin/python benchmarks/sync_parallel.py --records 100000 --rounds 1
+
+The hub runs a pipeline in one Python process, and its GIL serialises the process's
+work: ``sync.py`` shows it busy nearly all of a run while the machine's other core
+waits. Would spreading the work over processes reach the rate asked for? Here the
+customers are split into disjoint parts, each in a reference CRM of its own (its own
+process), and a pipeline per part runs in a hub process of its own, all at once, into
+one reference ERP and one hub store. The parts share nothing but the ERP, the store
+and the cores: no cursor to hand over, no batch order to keep. So this is what any
+design that splits one pipeline's work over that many processes could reach at
+most. Each round runs the same records in one process and then in ``--processes``,
+so that the two are compared in the same minutes of a machine whose speed drifts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hub.sync.hubfile import load_hub_config
+from hub.sync.runtime import build_context
+from measure import cpu_seconds
+from sync import ROOT, hub_file, load, start_products
+
+
+def one_round(records: int, processes: int, batch: int) -> dict[str, float]:
+    """``records`` customers synced by ``processes`` hub processes at once."""
+    crms = [f"crm{n}" for n in range(processes)]
+    part = records // processes
+    with tempfile.TemporaryDirectory(prefix="tradehub-parallel-") as tmp:
+        folder = Path(tmp)
+        servers = {name: start_products(folder, name) for name in [*crms, "erp"]}
+        try:
+            urls = {name: url for name, (_, url) in servers.items()}
+            for n, name in enumerate(crms):
+                load(urls[name], n * part, part)
+            config = hub_file(folder, urls, batch, crms=crms)
+            store = f"sqlite:///{folder / 'hub.db'}"
+            build_context(load_hub_config(config), store_url=store).close()   # its tables, once
+            env = {**os.environ, "TRADEHUB_HUB_FILE": str(config),
+                   "TRADEHUB_DATABASE_URL": store, "TRADEHUB_DATA_DIR": str(folder)}
+            products_before = {name: cpu_seconds(p.pid) for name, (p, _) in servers.items()}
+            start_at = time.time() + 6          # past every worker's start-up
+            workers = [subprocess.Popen(
+                [sys.executable, str(ROOT / "benchmarks/sync.py"), "--worker",
+                 "--pipeline", "customers" if processes == 1 else f"customers_{name}",
+                 "--start-at", str(start_at)],
+                env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for name in crms]
+            results = []
+            for process in workers:
+                out, err = process.communicate()
+                if process.returncode != 0:
+                    raise SystemExit(err[-3000:])
+                results.append(json.loads(out.strip().splitlines()[-1]))
+            products = {name: cpu_seconds(p.pid) - products_before[name]
+                        for name, (p, _) in servers.items()}
+        finally:
+            for process, _ in servers.values():
+                process.terminate()
+                process.wait(10)
+    created = sum(r["created"] for r in results)
+    if created != part * processes:
+        raise SystemExit(f"{created} created of {part * processes}")
+    seconds = max(r["seconds"] for r in results)          # all started at start_at
+    return {"created": created, "seconds": seconds,
+            "hub_us": 1e6 * sum(r["cpu_seconds"] for r in results) / created,
+            "crm_us": 1e6 * sum(v for k, v in products.items() if k != "erp") / created,
+            "erp_us": 1e6 * products["erp"] / created}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=30_000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"customers CRM → ERP in 1 hub process, then split over {args.processes} "
+          f"(disjoint parts, a CRM each), {args.records:,} in all, on {os.cpu_count()} CPUs")
+    for round_ in range(1, args.rounds + 1):
+        for processes in (1, args.processes):
+            r = one_round(args.records, processes, args.batch)
+            print(f"round {round_}, {processes} hub process{'es' if processes > 1 else '  '}: "
+                  f"{r['created']:,} created in {r['seconds']:6.2f} s, "
+                  f"{r['created'] / r['seconds']:6,.0f} records/s; CPU per record: "
+                  f"hub {r['hub_us']:.0f} µs, crm {r['crm_us']:.0f} µs, erp {r['erp_us']:.0f} µs",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
