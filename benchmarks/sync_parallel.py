@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/sync_parallel.py --records 100000 --rounds 1
 
 The hub runs a pipeline in one Python process, and its GIL serialises the process's
-work: ``sync.py`` shows it busy nearly all of a run while the machine's other core
-waits. Would spreading the work over processes reach the rate asked for? Here the
+work: ``sync.py`` shows it busy nearly all of a run while the machine's other core is
+partly idle. Would spreading the work over processes reach the rate asked for? Here the
 customers are split into disjoint parts, each in a reference CRM of its own (its own
 process), and a pipeline per part runs in a hub process of its own, all at once, into
 one reference ERP and one hub store. The parts share nothing but the ERP, the store
