@@ -117,17 +117,16 @@ def hub_file(folder: Path, urls: dict[str, str], batch: int, *,
     return path
 
 
-def run_sync(folder: Path, config: Path, store: str, products: dict[str, int], *,
-             counted: bool = False) -> dict[str, object]:
+def run_sync(setup: Setup, *, counted: bool = False) -> dict[str, object]:
     """One pipeline run in a fresh process; returns its figures, with the CPU seconds
-    the products (``products``: name → pid) spent meanwhile. ``counted``: run it under
-    valgrind and add the instructions it executed (``instructions``)."""
-    env = {**os.environ, "TRADEHUB_HUB_FILE": str(config), "TRADEHUB_DATABASE_URL": store,
-           "TRADEHUB_DATA_DIR": str(folder)}
+    the products spent meanwhile. ``counted``: run it under valgrind and add the
+    instructions it executed (``instructions``)."""
+    products = setup.pids
     before = {name: cpu_seconds(pid) for name, pid in products.items()}
     started = time.perf_counter()
     done = subprocess.run([*(VALGRIND if counted else []), sys.executable, __file__, "--worker"],
-                          env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+                          env=setup.env(), cwd=ROOT, capture_output=True, text=True,
+                          check=False)
     process = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
@@ -170,7 +169,7 @@ def worker(pipeline: str = "customers", start_at: float | None = None) -> None:
 
 @dataclass
 class Setup:
-    """The CRM loaded with customers, the ERP empty, and a hub.yaml and store for them."""
+    """The CRMs loaded with customers, the ERP empty, and a hub.yaml and store for them."""
 
     folder: Path
     urls: dict[str, str]
@@ -178,17 +177,28 @@ class Setup:
     config: Path
     store: str
 
+    def env(self) -> dict[str, str]:
+        """The environment of a hub process that syncs them."""
+        return {**os.environ, "TRADEHUB_HUB_FILE": str(self.config),
+                "TRADEHUB_DATABASE_URL": self.store, "TRADEHUB_DATA_DIR": str(self.folder)}
+
 
 @contextmanager
-def products_loaded(records: int, batch: int) -> Iterator[Setup]:
+def products_loaded(records: int, batch: int, *,
+                    crms: Sequence[str] = ("crm",)) -> Iterator[Setup]:
+    """The products in a process each; ``records`` customers split evenly among the
+    CRMs named in ``crms`` (``hub_file``'s pipelines)."""
     with tempfile.TemporaryDirectory(prefix="tradehub-bench-") as tmp:
         folder = Path(tmp)
-        servers = {app: start_products(folder, app) for app in ("crm", "erp")}
+        servers = {app: start_products(folder, app) for app in (*crms, "erp")}
         urls = {app: url for app, (_, url) in servers.items()}
         try:
-            load(urls["crm"], 0, records)
+            part = records // len(crms)
+            for n, name in enumerate(crms):
+                load(urls[name], n * part, part)
             yield Setup(folder, urls, {app: process.pid for app, (process, _) in servers.items()},
-                        hub_file(folder, urls, batch), f"sqlite:///{folder / 'hub.db'}")
+                        hub_file(folder, urls, batch, crms=crms),
+                        f"sqlite:///{folder / 'hub.db'}")
         finally:
             for process, _ in servers.values():
                 process.terminate()
@@ -198,7 +208,7 @@ def products_loaded(records: int, batch: int) -> Iterator[Setup]:
 def scenario(records: int, batch: int, *, changes: bool) -> dict[str, dict[str, object]]:
     with products_loaded(records, batch) as setup:
         def run() -> dict[str, object]:
-            return run_sync(setup.folder, setup.config, setup.store, setup.pids)
+            return run_sync(setup)
 
         results = {"full": run()}
         if changes:
@@ -215,8 +225,7 @@ def instructions_per_record(records: int, batch: int) -> None:
     counts = []
     for count in (records, 2 * records):
         with products_loaded(count, batch) as setup:
-            figures = run_sync(setup.folder, setup.config, setup.store, setup.pids,
-                               counted=True)
+            figures = run_sync(setup, counted=True)
         if figures["created"] != count:
             raise SystemExit(f"the run created {figures['created']} of {count} records")
         counts.append(int(figures["instructions"]))  # type: ignore[call-overload]

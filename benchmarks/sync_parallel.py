@@ -22,52 +22,36 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from hub.sync.hubfile import load_hub_config
 from hub.sync.runtime import build_context
 from measure import cpu_seconds
-from sync import ROOT, hub_file, load, start_products
+from sync import ROOT, products_loaded
 
 
 def one_round(records: int, processes: int, batch: int) -> dict[str, float]:
     """``records`` customers synced by ``processes`` hub processes at once."""
     crms = [f"crm{n}" for n in range(processes)]
     part = records // processes
-    with tempfile.TemporaryDirectory(prefix="tradehub-parallel-") as tmp:
-        folder = Path(tmp)
-        servers = {name: start_products(folder, name) for name in [*crms, "erp"]}
-        try:
-            urls = {name: url for name, (_, url) in servers.items()}
-            for n, name in enumerate(crms):
-                load(urls[name], n * part, part)
-            config = hub_file(folder, urls, batch, crms=crms)
-            store = f"sqlite:///{folder / 'hub.db'}"
-            build_context(load_hub_config(config), store_url=store).close()   # its tables, once
-            env = {**os.environ, "TRADEHUB_HUB_FILE": str(config),
-                   "TRADEHUB_DATABASE_URL": store, "TRADEHUB_DATA_DIR": str(folder)}
-            products_before = {name: cpu_seconds(p.pid) for name, (p, _) in servers.items()}
-            start_at = time.time() + 6          # past every worker's start-up
-            workers = [subprocess.Popen(
-                [sys.executable, str(ROOT / "benchmarks/sync.py"), "--worker",
-                 "--pipeline", "customers" if processes == 1 else f"customers_{name}",
-                 "--start-at", str(start_at)],
-                env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for name in crms]
-            results = []
-            for process in workers:
-                out, err = process.communicate()
-                if process.returncode != 0:
-                    raise SystemExit(err[-3000:])
-                results.append(json.loads(out.strip().splitlines()[-1]))
-            products = {name: cpu_seconds(p.pid) - products_before[name]
-                        for name, (p, _) in servers.items()}
-        finally:
-            for process, _ in servers.values():
-                process.terminate()
-                process.wait(10)
+    with products_loaded(records, batch, crms=crms) as setup:
+        build_context(load_hub_config(setup.config), store_url=setup.store).close()  # tables, once
+        products_before = {name: cpu_seconds(pid) for name, pid in setup.pids.items()}
+        start_at = time.time() + 6          # past every worker's start-up
+        workers = [subprocess.Popen(
+            [sys.executable, str(ROOT / "benchmarks/sync.py"), "--worker",
+             "--pipeline", "customers" if processes == 1 else f"customers_{name}",
+             "--start-at", str(start_at)],
+            env=setup.env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for name in crms]
+        results = []
+        for process in workers:
+            out, err = process.communicate()
+            if process.returncode != 0:
+                raise SystemExit(err[-3000:])
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        products = {name: cpu_seconds(pid) - products_before[name]
+                    for name, pid in setup.pids.items()}
     created = sum(r["created"] for r in results)
     if created != part * processes:
         raise SystemExit(f"{created} created of {part * processes}")
