@@ -44,7 +44,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from measure import VALGRIND, cpu_seconds, valgrind_instructions
+from measure import VALGRIND, cpu_seconds, reference_seconds, valgrind_instructions
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
@@ -254,7 +254,9 @@ def main() -> None:
     small = min(10_000, args.records)
     print(f"sync benchmark: {args.records:,} customers CRM → ERP, batches of {args.batch}, "
           "SQLite store, CRM and ERP in a process each, real HTTP on 127.0.0.1")
-    print(f"load average at start {_load()} on {os.cpu_count()} CPUs")
+    print(f"load average at start {_load()} on {os.cpu_count()} CPUs; "
+          f"machine reference {reference_seconds():.2f} s (a fixed Python loop, "
+          "lower is faster)")
     big = scenario(args.records, args.batch, changes=True)
     base = scenario(small, args.batch, changes=False)["full"]
     full, none, pct = big["full"], big["no_change"], big["one_percent"]
@@ -286,7 +288,7 @@ def main() -> None:
           + ", ".join(f"{name} {us:.0f} µs" for name, us in per_record.items())
           + f"; {total:.0f} µs in all, so {cores} cores busy all the time would give "
           f"{cores * 1e6 / total:,.0f} records/s at most")
-    print(f"load average at end {_load()}")
+    print(f"load average at end {_load()}; machine reference {reference_seconds():.2f} s")
 
 
 def _load() -> str:

@@ -26,7 +26,7 @@ import time
 
 from hub.sync.hubfile import load_hub_config
 from hub.sync.runtime import build_context
-from measure import cpu_seconds
+from measure import cpu_seconds, reference_seconds
 from sync import ROOT, products_loaded
 
 
@@ -77,7 +77,8 @@ def main() -> None:
             print(f"round {round_}, {processes} hub process{'es' if processes > 1 else '  '}: "
                   f"{r['created']:,} created in {r['seconds']:6.2f} s, "
                   f"{r['created'] / r['seconds']:6,.0f} records/s; CPU per record: "
-                  f"hub {r['hub_us']:.0f} µs, crm {r['crm_us']:.0f} µs, erp {r['erp_us']:.0f} µs",
+                  f"hub {r['hub_us']:.0f} µs, crm {r['crm_us']:.0f} µs, erp {r['erp_us']:.0f} µs; "
+                  f"machine reference {reference_seconds():.2f} s",
                   flush=True)
 
 
