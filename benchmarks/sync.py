@@ -117,26 +117,45 @@ def hub_file(folder: Path, urls: dict[str, str], batch: int, *,
     return path
 
 
+def start_worker(setup: Setup, *, pipeline: str = "customers", start_at: float | None = None,
+                 counted: bool = False) -> subprocess.Popen[str]:
+    """A fresh hub process that runs ``pipeline`` once (``worker``); ``counted``: under
+    valgrind."""
+    command = [*(VALGRIND if counted else []), sys.executable, __file__, "--worker",
+               "--pipeline", pipeline]
+    if start_at is not None:
+        command += ["--start-at", str(start_at)]
+    return subprocess.Popen(command, env=setup.env(), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def worker_figures(process: subprocess.Popen[str]) -> tuple[dict[str, object], str]:
+    """Wait for a worker; the figures it printed, and its standard error."""
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(err[-3000:])
+    return json.loads(out.strip().splitlines()[-1]), err
+
+
+def products_cpu(setup: Setup) -> dict[str, float]:
+    """CPU seconds each product's process has spent so far."""
+    return {name: cpu_seconds(pid) for name, pid in setup.pids.items()}
+
+
 def run_sync(setup: Setup, *, counted: bool = False) -> dict[str, object]:
     """One pipeline run in a fresh process; returns its figures, with the CPU seconds
     the products spent meanwhile. ``counted``: run it under valgrind and add the
     instructions it executed (``instructions``)."""
-    products = setup.pids
-    before = {name: cpu_seconds(pid) for name, pid in products.items()}
+    before = products_cpu(setup)
     started = time.perf_counter()
-    done = subprocess.run([*(VALGRIND if counted else []), sys.executable, __file__, "--worker"],
-                          env=setup.env(), cwd=ROOT, capture_output=True, text=True,
-                          check=False)
+    figures, err = worker_figures(start_worker(setup, counted=counted))
     process = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(done.stderr[-3000:])
-    figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     if counted:
-        counted_instructions = valgrind_instructions(done.stderr)
+        counted_instructions = valgrind_instructions(err)
         if counted_instructions is None:
-            raise SystemExit(f"valgrind printed no instruction count:\n{done.stderr[-2000:]}")
+            raise SystemExit(f"valgrind printed no instruction count:\n{err[-2000:]}")
         figures["instructions"] = counted_instructions
-    cpu = {name: cpu_seconds(pid) - before[name] for name, pid in products.items()}
+    cpu = {name: seconds - before[name] for name, seconds in products_cpu(setup).items()}
     return {**figures, "process_seconds": process, "products_cpu": cpu}
 
 

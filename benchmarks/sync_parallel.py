@@ -18,16 +18,13 @@ so that the two are compared in the same minutes of a machine whose speed drifts
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import time
 
 from hub.sync.hubfile import load_hub_config
 from hub.sync.runtime import build_context
-from measure import cpu_seconds, reference_seconds
-from sync import ROOT, products_loaded
+from measure import reference_seconds
+from sync import products_cpu, products_loaded, start_worker, worker_figures
 
 
 def one_round(records: int, processes: int, batch: int) -> dict[str, float]:
@@ -36,22 +33,14 @@ def one_round(records: int, processes: int, batch: int) -> dict[str, float]:
     part = records // processes
     with products_loaded(records, batch, crms=crms) as setup:
         build_context(load_hub_config(setup.config), store_url=setup.store).close()  # tables, once
-        products_before = {name: cpu_seconds(pid) for name, pid in setup.pids.items()}
+        before = products_cpu(setup)
         start_at = time.time() + 6          # past every worker's start-up
-        workers = [subprocess.Popen(
-            [sys.executable, str(ROOT / "benchmarks/sync.py"), "--worker",
-             "--pipeline", "customers" if processes == 1 else f"customers_{name}",
-             "--start-at", str(start_at)],
-            env=setup.env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for name in crms]
-        results = []
-        for process in workers:
-            out, err = process.communicate()
-            if process.returncode != 0:
-                raise SystemExit(err[-3000:])
-            results.append(json.loads(out.strip().splitlines()[-1]))
-        products = {name: cpu_seconds(pid) - products_before[name]
-                    for name, pid in setup.pids.items()}
+        workers = [start_worker(setup, start_at=start_at,
+                                pipeline="customers" if processes == 1 else f"customers_{name}")
+                   for name in crms]
+        results = [worker_figures(process)[0] for process in workers]
+        products = {name: seconds - before[name]
+                    for name, seconds in products_cpu(setup).items()}
     created = sum(r["created"] for r in results)
     if created != part * processes:
         raise SystemExit(f"{created} created of {part * processes}")
