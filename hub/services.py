@@ -7,6 +7,7 @@ exercise the same start-up path a user runs.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -112,17 +113,25 @@ class PrefectServer:
             [sys.executable, "-m", "prefect", "server", "start", "--host", self.host,
              "--port", str(self.port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self._wait_healthy(timeout)
+        except BaseException:         # a timeout, or Ctrl-C / SIGTERM while it starts
+            self.stop()
+            raise
+        return self
+
+    def _wait_healthy(self, timeout: float) -> None:
+        assert self._process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise ServiceError(f"Prefect server exited; see {self.home / 'server.log'}")
             try:
                 if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
-                    return self
+                    return
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        self.stop()
         raise ServiceError(f"Prefect server not healthy after {timeout:.0f} s; "
                            f"see {self.home / 'server.log'}")
 
@@ -136,8 +145,25 @@ class PrefectServer:
                 self._process.wait(5)
 
 
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (docker stop, systemd) stops the block as Ctrl-C does.
+
+    Python's default for SIGTERM ends the process at once, with nothing unwound: no
+    server stopped, no child process ended, no log flushed.
+    """
+    def interrupt(*_args: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def wait_forever() -> None:
-    """Block until Ctrl-C (or SIGTERM, which Python turns into SystemExit via typer)."""
+    """Block until Ctrl-C (or SIGTERM, inside ``sigterm_as_interrupt``)."""
     try:
         while True:
             time.sleep(3600)

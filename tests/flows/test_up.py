@@ -70,3 +70,64 @@ def test_up_serves_pipelines_whose_schedules_produce_completed_runs(tmp_path: Pa
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
         log.close()
+
+
+def _prefect_servers(port: int) -> list[int]:
+    """Pids of the `prefect server start ... --port PORT` processes (Linux /proc)."""
+    wanted = [b"prefect", b"server", b"start", b"--port", str(port).encode()]
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                words = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if all(word in words for word in wanted):
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("moment", ["while Prefect starts", "once the hub API answers"])
+def test_a_sigterm_to_up_stops_the_prefect_server_it_started(tmp_path: Path,
+                                                             moment: str) -> None:
+    """The Prefect server runs in a session of its own, so only `tradehub up` can stop
+    it; a SIGTERM (docker stop) must unwind `up` as Ctrl-C does, at any moment."""
+    (tmp_path / "hub.yaml").write_text(yaml.safe_dump({"systems": {}, "pipelines": {}}))
+    prefect_port, builtin_port, hub_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "TRADEHUB_DATA_DIR": str(tmp_path / "data"),
+           "TRADEHUB_HUB_FILE": str(tmp_path / "hub.yaml"), "TRADEHUB_PORT": str(hub_port)}
+    env.pop("PREFECT_API_URL", None)
+    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "up", "--prefect-port", str(prefect_port),
+         "--builtin-port", str(builtin_port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        ready = False
+        while time.monotonic() < deadline and not ready:
+            assert process.poll() is None, (tmp_path / "up.log").read_text()[-3000:]
+            time.sleep(0.2)
+            if moment == "while Prefect starts":
+                ready = bool(_prefect_servers(prefect_port))
+            else:
+                try:
+                    ready = httpx.get(f"http://127.0.0.1:{hub_port}/health",
+                                      timeout=2).status_code == 200
+                except httpx.HTTPError:
+                    continue
+        assert ready, (tmp_path / "up.log").read_text()[-3000:]
+        assert _prefect_servers(prefect_port), "no Prefect server was started"
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _prefect_servers(prefect_port):
+            time.sleep(0.2)
+        assert _prefect_servers(prefect_port) == [], (tmp_path / "up.log").read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        for pid in _prefect_servers(prefect_port):
+            os.kill(pid, signal.SIGKILL)
+        log.close()
