@@ -23,6 +23,21 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _prefect_servers(port: int) -> list[int]:
+    """Pids of the `prefect server start ... --port PORT` processes (Linux /proc)."""
+    wanted = [b"prefect", b"server", b"start", b"--port", str(port).encode()]
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                words = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if all(word in words for word in wanted):
+                found.append(int(entry.name))
+    return found
+
+
 def test_up_serves_pipelines_whose_schedules_produce_completed_runs(tmp_path: Path) -> None:
     config = {"systems": {app: {"connector": "builtin",
                                 "mappings": str(ROOT / "mappings/builtin" / app),
@@ -69,22 +84,9 @@ def test_up_serves_pipelines_whose_schedules_produce_completed_runs(tmp_path: Pa
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+        for pid in _prefect_servers(prefect_port):      # in a session of its own
+            os.kill(pid, signal.SIGKILL)
         log.close()
-
-
-def _prefect_servers(port: int) -> list[int]:
-    """Pids of the `prefect server start ... --port PORT` processes (Linux /proc)."""
-    wanted = [b"prefect", b"server", b"start", b"--port", str(port).encode()]
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                words = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if all(word in words for word in wanted):
-                found.append(int(entry.name))
-    return found
 
 
 @pytest.mark.parametrize("moment", ["while Prefect starts", "once the hub API answers"])
