@@ -39,9 +39,9 @@ def serve(
     builtin_port: int = typer.Option(8100, help="Port of the reference CRM/ERP/OA."),
 ) -> None:
     """Serve the hub API and the reference CRM, ERP and OA on 127.0.0.1 until Ctrl-C."""
-    from hub.services import sigterm_as_interrupt, wait_forever
+    from hub.services import wait_forever
 
-    with sigterm_as_interrupt(), _servers(port, builtin_port) as (hub_url, builtin_url):
+    with _servers(port, builtin_port) as (hub_url, builtin_url):
         _print_urls(hub_url, builtin_url)
         wait_forever()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from hub.config import Settings, get_settings
-from hub.services import PrefectServer, hub_servers, prefect_environment, sigterm_as_interrupt
+from hub.services import PrefectServer, hub_servers, prefect_environment
 from hub.story import Story, tell
 from hub.sync.hubfile import load_hub_config
 
@@ -37,9 +37,8 @@ class Stack:
 @contextmanager
 def running_stack(settings: Settings, *, echo: Echo, prefect_port: int = 4200,
                   builtin_port: int = 8100) -> Iterator[Stack]:
-    """Start (or reuse) Prefect, then the reference systems and the hub API; stop them
-    all when the block ends, on Ctrl-C and on SIGTERM alike."""
-    with _sigterm_as_interrupt(), ExitStack() as stack:
+    """Start (or reuse) Prefect, then the reference systems and the hub API."""
+    with ExitStack() as stack:
         api_url = os.environ.get("PREFECT_API_URL")
         if api_url:
             ui = api_url.removesuffix("/api")
@@ -84,18 +83,17 @@ def serve_pipelines(hub_file: Path, echo: Echo) -> None:
     config = load_hub_config(hub_file)
     deployments = build_deployments(config)
     echo(f"Serving {len(deployments)} pipeline deployments from {hub_file} (Ctrl-C stops).")
-    serve(*deployments, print_starting_message=False)
+    with _sigterm_as_interrupt():
+        serve(*deployments, print_starting_message=False)
 
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops as Ctrl-C does (``sigterm_as_interrupt``), while serving too.
+    """Stop on SIGTERM (docker stop, systemd) as on Ctrl-C.
 
-    The local Prefect server runs in a session of its own, out of reach of a signal to
-    this process's group: a SIGTERM that ended this process at once would leave it
-    running. While serving, Prefect 3.8's runner installs
-    a SIGTERM handler of its own that calls its async ``stop()`` without awaiting it, so
-    the process keeps serving; it raises KeyboardInterrupt here too.
+    Prefect 3.8's runner installs a SIGTERM handler that calls its async ``stop()``
+    without awaiting it, so the process keeps serving; raising KeyboardInterrupt
+    instead takes the same shutdown path as Ctrl-C.
     """
     from prefect.runner import Runner
 
@@ -105,8 +103,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     original = Runner.handle_sigterm
     Runner.handle_sigterm = interrupt  # type: ignore[method-assign]
     try:
-        with sigterm_as_interrupt():
-            yield
+        yield
     finally:
         Runner.handle_sigterm = original  # type: ignore[method-assign]
 

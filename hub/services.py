@@ -7,7 +7,6 @@ exercise the same start-up path a user runs.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -115,7 +114,7 @@ class PrefectServer:
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait_healthy(timeout)
-        except BaseException:         # a timeout, or Ctrl-C / SIGTERM while it starts
+        except BaseException:         # a timeout, or Ctrl-C while it starts
             self.stop()
             raise
         return self
@@ -145,25 +144,8 @@ class PrefectServer:
                 self._process.wait(5)
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (docker stop, systemd) stops the block as Ctrl-C does.
-
-    Python's default for SIGTERM ends the process at once, with nothing unwound: no
-    server stopped, no child process ended, no log flushed.
-    """
-    def interrupt(*_args: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def wait_forever() -> None:
-    """Block until Ctrl-C (or SIGTERM, inside ``sigterm_as_interrupt``)."""
+    """Block until Ctrl-C (a SIGTERM ends the process at once)."""
     try:
         while True:
             time.sleep(3600)
