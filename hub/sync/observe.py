@@ -11,9 +11,7 @@ goes on.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,13 +27,12 @@ from hub.models import new_hub_id
 from hub.store.base import utcnow
 from hub.sync import state
 from hub.sync.counts import RunCounts
+from hub.sync.ids import derived_hub_id
 from hub.sync.normalize import canonical_json, content_hash
 from hub.sync.pipeline import DELETED_HASH, PipelineSpec
 
 log = logging.getLogger(__name__)
 UNLINKED = "-"
-HUB_IDS = uuid.UUID("6f1d0c1e-7a55-4c55-9d4e-2b8f3d1a9c07")
-"""Namespace of hub ids derived from (entity, system, remote id); see ``_new_hub_id``."""
 
 
 @dataclass
@@ -217,18 +214,7 @@ def _is_stale(at: datetime | None, *known: datetime | None) -> bool:
 
 
 def _new_hub_id(spec: PipelineSpec, system: str, remote_id: str, derived: bool) -> str:
-    if not derived:
-        return new_hub_id()
-    return _uuid5_hex(f"{spec.entity}\x1f{system}\x1f{remote_id}")
-
-
-def _uuid5_hex(name: str) -> str:
-    """``uuid.uuid5(HUB_IDS, name).hex`` without building UUID objects (a first sync
-    derives one per record)."""
-    digest = bytearray(hashlib.sha1(HUB_IDS.bytes + name.encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50          # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80          # RFC 4122 variant
-    return digest.hex()
+    return derived_hub_id(spec.entity, system, remote_id) if derived else new_hub_id()
 
 
 def _link_new_records(session: Session, spec: PipelineSpec, system: str,

@@ -92,7 +92,3 @@ class PipelineSpec:
                    policy=Policy(master=config.source, owners=dict(config.owners),
                                  conflict=config.conflict_policy))
 
-
-def derived_key(hub_id: str) -> str:
-    """A natural key for systems that need one and a record that has none."""
-    return f"TH-{hub_id[:12].upper()}"

@@ -43,7 +43,8 @@ from hub.sync.observe import (
     match,
     save_pending,
 )
-from hub.sync.pipeline import DELETED_HASH, PipelineSpec, derived_key
+from hub.sync.ids import derived_key
+from hub.sync.pipeline import DELETED_HASH, PipelineSpec
 
 log = logging.getLogger(__name__)
 
