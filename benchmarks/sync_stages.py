@@ -72,7 +72,7 @@ def _run(ctx: SyncContext, stage: str, batches: int, counted: bool) -> None:
     def answered(work: reconcile.BatchWork) -> reconcile.BatchWork:
         for plan, _ in work.outbound["erp"]:
             plan.results["erp"] = WriteResult(hub_id=plan.hub_id, outcome="created",
-                                              remote_id=f"E-{plan.hub_id[:12]}")
+                                              remote_id=f"E-{plan.hub_id}")
         return work
 
     with relaxed_collector():
