@@ -17,7 +17,7 @@ ids again, and idempotent upserts make the replay harmless.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,7 @@ from hub.store.db import json_dumps
 from hub.sync import state
 from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts
+from hub.sync.ids import derived_key
 from hub.sync.merge import MergeResult, SideView, merge
 from hub.sync.normalize import content_hash, normalise
 from hub.sync.observe import (
@@ -43,7 +44,6 @@ from hub.sync.observe import (
     match,
     save_pending,
 )
-from hub.sync.ids import derived_key
 from hub.sync.pipeline import DELETED_HASH, PipelineSpec
 
 log = logging.getLogger(__name__)
@@ -322,8 +322,10 @@ def _send_writes(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan],
 
 
 def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunCounts:
-    counts = RunCounts()
+    tally: Counter[str] = Counter()     # plain counters: a model's setattr costs a call
+    outcomes: Counter[str] = Counter()  # of the writes
     entity = spec.entity
+    sides = [(side.system, side.system in spec.read_from) for side in spec.sides]
     golden_rows: list[tuple[str, str | None, Document]] = []
     side_rows: dict[str, list[Any]] = defaultdict(list)
     new_links: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -333,24 +335,23 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
     outbox: list[dict[str, Any]] = []
     for plan in plans:
         if plan.retry_later:
-            counts.deferred += 1          # kept (or now stored) as pending for a later run
+            tally["deferred"] += 1        # kept (or now stored) as pending for a later run
             deferred.extend(c for c in plan.pending.values() if not c.persisted)
             continue
-        done.extend((plan.hub_id, s) for s, change in plan.pending.items() if change.stored)
+        deleted = False
+        for system, change in plan.pending.items():
+            if change.stored:
+                done.append((plan.hub_id, system))
+            deleted = deleted or change.deleted
         if plan.failure is not None:
             _dead_letter(session, spec, plan)
-            counts.dead_lettered += 1
+            tally["dead_lettered"] += 1
             continue
         for system, result in plan.results.items():
-            if result.outcome == "created":
-                counts.created += 1
-            elif result.outcome == "updated":
-                counts.updated += 1
-            elif result.outcome == "deleted":
-                counts.deleted += 1
+            outcomes[result.outcome] += 1
             if result.remote_id and system not in plan.remote_ids:
                 new_links[system].append((plan.hub_id, result.remote_id))
-        if plan.deletes or any(row.deleted for row in plan.pending.values()):
+        if plan.deletes or deleted:
             for system in {*plan.deletes, *(s for s, r in plan.pending.items() if r.deleted)}:
                 side_rows[system].append((plan.hub_id, DELETED_HASH, None, None, True))
             outbox.append({"entity": entity, "hub_id": plan.hub_id, "op": "delete",
@@ -359,9 +360,9 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
         merged = plan.merged
         assert merged is not None
         if not plan.results:
-            counts.unchanged += 1
+            tally["unchanged"] += 1
         for conflict in merged.conflicts:
-            counts.conflicts += 1
+            tally["conflicts"] += 1
             if conflict.chosen is None:
                 state.park_conflict(session, pipeline=spec.name, entity=entity,
                                     hub_id=plan.hub_id, field=conflict.field,
@@ -372,15 +373,15 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
             outbox.append({"entity": entity, "hub_id": plan.hub_id,
                            "op": "create" if plan.previous is None else "update",
                            "pipeline": spec.name, "data": golden})
-        for side in spec.sides:
-            row = plan.pending.get(side.system)
-            written = bool(merged.writes.get(side.system))
-            if (row is None and not written) or side.system not in spec.read_from:
+        for system, read in sides:
+            row = plan.pending.get(system)
+            written = bool(merged.writes.get(system))
+            if (row is None and not written) or not read:
                 continue                  # a side never read needs no echo bookkeeping
-            snapshot = merged.snapshots[side.system]
+            snapshot = merged.snapshots[system]
             digest = (row.digest if row is not None and row.digest and snapshot == row.data
                       else content_hash(snapshot))
-            side_rows[side.system].append((
+            side_rows[system].append((
                 plan.hub_id, digest, golden if snapshot == merged.golden else snapshot,
                 row.source_updated_at if row else None, written))
         if not plan.fresh:
@@ -397,7 +398,8 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
     state.delete_pending(session, pipeline=spec.name, keys=done)
     save_pending(session, spec, deferred)
     state.add_outbox(session, outbox)
-    return counts
+    return RunCounts(created=outcomes["created"], updated=outcomes["updated"],
+                     deleted=outcomes["deleted"], **tally)
 
 
 def _unclaimed(session: Session, spec: PipelineSpec, system: str,
