@@ -7,8 +7,9 @@ for us) and say what a valid value looks like.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
+import time
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
@@ -75,7 +76,16 @@ PaymentTerms = Literal["T/T", "L/C", "D/P", "D/A", "O/A", "CAD", "PayPal"]
 
 
 def new_hub_id() -> str:
-    return uuid.uuid4().hex
+    """A fresh hub id: a UUID of version 7 (RFC 9562) in hex, which begins with the time.
+
+    Ids given out one after another sort together, so the records a sync creates go
+    in at the end of the store's indexes on hub ids; random ids (version 4) scattered
+    each checkpoint over the whole index.
+    """
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = value & ~(0xF << 76) | 0x7 << 76          # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62          # the RFC's variant
+    return f"{value:032x}"
 
 
 class Money(BaseModel):

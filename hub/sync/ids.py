@@ -25,8 +25,9 @@ HUB_IDS = uuid.UUID("6f1d0c1e-7a55-4c55-9d4e-2b8f3d1a9c07")
 """Namespace of the version-5 UUIDs of remote ids that are not plain numbers."""
 
 NUMBERED_TAG = "0"
-"""The 13th character of a numbered id: where a UUID's hex holds its version (4 or 5),
-so a numbered id never equals a random or a name-based one."""
+"""The 13th character of a numbered id: where a UUID's hex holds its version (5 for a
+name-based one, 7 for ``new_hub_id``'s, 4 in stores from before), so a numbered id
+never equals a UUID."""
 
 _PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]{0,21}")
 """Decimal without sign or leading zeros ("7", not "007"), below 10**22 < 16**19."""

@@ -56,3 +56,20 @@ def test_derived_keys_of_one_feed_differ() -> None:
     keys = {derived_key(derived_hub_id("customer", "crm", str(n))) for n in range(10_000)}
     assert len(keys) == 10_000
     assert all(k.startswith("TH-") and len(k) == 15 for k in keys)
+
+
+def test_new_hub_ids_are_uuid7s_in_the_order_they_were_given_out() -> None:
+    """Fresh ids (two-way pipelines, API creates) sort by the millisecond they were made
+    in, so a store appends them to its indexes; and never equal a derived id."""
+    import time
+
+    from hub.models import new_hub_id
+
+    first = [new_hub_id() for _ in range(100)]
+    time.sleep(0.002)
+    later = new_hub_id()
+    assert all(len(i) == 32 and uuid.UUID(i).version == 7 for i in [*first, later])
+    assert all(uuid.UUID(i).variant == uuid.RFC_4122 for i in first)
+    assert len(set(first)) == 100
+    assert max(first) < later
+    assert later[12] != derived_hub_id("customer", "crm", "7")[12]
