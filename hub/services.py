@@ -21,6 +21,7 @@ import httpx
 import uvicorn
 
 from hub.errors import TradeHubError
+from hub.parent_death import with_parent_death
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -108,9 +109,11 @@ class PrefectServer:
         env = {**os.environ, **prefect_environment(self.home)}
         env.pop("PREFECT_API_URL", None)
         log = open(self.home / "server.log", "ab")  # noqa: SIM115 - owned by the process
-        self._process = subprocess.Popen(
+        # A session of its own, so a Ctrl-C reaches only us and we stop it in order; and
+        # a parent-death signal, so it ends with us even when we cannot stop it.
+        self._process = subprocess.Popen(with_parent_death(
             [sys.executable, "-m", "prefect", "server", "start", "--host", self.host,
-             "--port", str(self.port)],
+             "--port", str(self.port)]),
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait_healthy(timeout)

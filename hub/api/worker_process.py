@@ -12,18 +12,17 @@ worker behind; rows it held are taken over when their lease ends.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
-import signal
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
+
+from hub.parent_death import die_with_parent
 
 log = logging.getLogger(__name__)
 
 NICENESS = 10
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -69,7 +68,7 @@ class WorkerProcess:
 
 def run(wakeups: Wakeups, parent_pid: int) -> None:
     """The child: the same workers as the threaded mode, on its own context."""
-    _die_with_parent()
+    die_with_parent()    # elsewhere than Linux, the parent-pid check in the loop
     try:
         os.nice(NICENESS)
     except OSError:
@@ -105,10 +104,3 @@ def run(wakeups: Wakeups, parent_pid: int) -> None:
         runtime.close()
         runtime.ctx.close()
 
-
-def _die_with_parent() -> None:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass            # not Linux: the parent-pid check in the loop does the job
