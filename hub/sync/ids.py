@@ -9,9 +9,10 @@ Most products number their records (Kingdee's FID, YonBIP's ids, the reference
 systems' ids), and a first sync reads them in about that order. A remote id that is a
 plain number is therefore kept in its hub id, after a prefix for (entity, system), so
 the ids of one feed sort as its remote ids do. Each batch's rows then go in next to
-each other at the end of the store's indexes on hub ids, instead of into a thousand
-scattered index pages that each checkpoint must write out again. Any other remote id
-gets a name-based UUID (version 5) of the same three values.
+each other in the store's indexes on hub ids, instead of at a thousand places spread
+over them, which made each checkpoint dearer as the store grew (the README has the
+figures). Any other remote id gets a name-based UUID (version 5) of the same three
+values.
 """
 
 from __future__ import annotations
