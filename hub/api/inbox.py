@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from tenacity import (
     RetryError,
@@ -56,7 +55,7 @@ from tenacity import (
 from hub.store.base import utcnow
 from hub.store.db import apply_sqlite_settings
 from hub.store.tables import InboxEvent
-from hub.store.upsert import DriverStatement
+from hub.store.upsert import INSERTS, DriverStatement
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def _insert_statement(engine: Engine) -> DriverStatement:
     """``INSERT … ON CONFLICT DO NOTHING``, compiled once, run on the driver itself
     (``DriverStatement``); the driver's rowcount (0 for a conflict) is the dedupe."""
     dialect = engine.dialect
-    make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect.name)
+    make = INSERTS.get(dialect.name)
     if make is None:
         raise NotImplementedError(f"the inbox writer supports SQLite and PostgreSQL, "
                                   f"not {dialect.name}")

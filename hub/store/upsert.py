@@ -19,13 +19,24 @@ def upsert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:
+    if dialect not in INSERTS:
         raise NotImplementedError(f"upsert is not implemented for {dialect}")
-    statement = insert(table)
-    updated = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updated)
-    session.execute(statement, list(rows))
+    session.execute(_insert_statement(dialect, table, tuple(rows[0]), tuple(keys)), list(rows))
+
+
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+"""The dialects whose INSERT … ON CONFLICT the store uses."""
+
+
+def _insert_statement(dialect: str, table: Table, columns: tuple[str, ...],
+                      keys: tuple[str, ...]) -> Any:
+    """INSERT of ``columns``; with ``keys``, updating the row that has the same keys."""
+    statement = INSERTS[dialect](table)
+    if keys:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: statement.excluded[c] for c in columns if c not in keys})
+    return statement
 
 
 class DriverStatement:
@@ -87,8 +98,7 @@ def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
         return
     connection = session.connection()
     dialect = connection.dialect
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect.name)
-    if insert is None:
+    if dialect.name not in INSERTS:
         if keys:
             upsert_rows(session, table, rows, keys=keys)
         else:
@@ -109,12 +119,7 @@ def _compiled(dialect: Dialect, table: Table, columns: tuple[str, ...], keys: tu
               ) -> tuple[Any, DriverStatement | None]:
     """The INSERT (or upsert on ``keys``) of these columns, compiled once per process:
     compiling it took a few percent of a sync batch's checkpoint."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect.name]
-    statement = insert(table)
-    if keys:
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={c: statement.excluded[c] for c in columns if c not in keys})
+    statement = _insert_statement(dialect.name, table, columns, keys)
     return statement, DriverStatement.compile(statement, dialect, expect=columns,
                                               column_keys=columns)
 
