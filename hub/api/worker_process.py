@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
 
@@ -69,6 +70,10 @@ class WorkerProcess:
 def run(wakeups: Wakeups, parent_pid: int) -> None:
     """The child: the same workers as the threaded mode, on its own context."""
     die_with_parent()    # elsewhere than Linux, the parent-pid check in the loop
+    # A Ctrl-C in a terminal reaches the whole process group. The parent stops us
+    # through ``stopping`` once the API is down, so the workers end between batches;
+    # a KeyboardInterrupt of our own would only print a traceback under `tradehub up`.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.nice(NICENESS)
     except OSError:

@@ -77,11 +77,18 @@ def test_up_serves_pipelines_whose_schedules_produce_completed_runs(tmp_path: Pa
         assert "pipeline:customers" in completed[0]["tags"]
         health = httpx.get(f"http://127.0.0.1:{hub_port}/health", timeout=60)
         assert health.json()["status"] == "ok"
-    finally:
+        # A terminal's Ctrl-C signals the whole foreground group: up, the hub's worker
+        # process and any flow run in progress. Up stops them; the worker process
+        # waits for that instead of dying of the KeyboardInterrupt with a traceback.
         os.killpg(process.pid, signal.SIGINT)
         try:
-            process.wait(30)
+            process.wait(60)
         except subprocess.TimeoutExpired:
+            pytest.fail("a Ctrl-C did not stop `tradehub up` within 60 s")
+        output = (tmp_path / "up.log").read_text()
+        assert "Process tradehub-workers" not in output, output[-3000:]
+    finally:
+        if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
         for pid in _prefect_servers(prefect_port):      # in a session of its own
