@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger, task
+from contextlib import ExitStack
+
+from prefect import flow, get_run_logger, tags, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Cancelled, State
 
-from hub.errors import RetriableError
+from hub.errors import PipelineBusyError, RetriableError
 from hub.sync.config import PipelineConfig
 from hub.sync.counts import RunCounts, RunSummary, StepResult
 from hub.sync.engine import PipelineRun, StepFn, progress_hook
@@ -39,14 +42,24 @@ def pipeline_tags(name: str, pipeline: PipelineConfig) -> list[str]:
 
 
 @flow(name="sync-pipeline", flow_run_name="sync {name}", log_prints=False)
-def sync_pipeline(name: str) -> RunSummary:
-    """Sync one pipeline from hub.yaml now; every batch shows as a task run."""
+def sync_pipeline(name: str) -> RunSummary | State:
+    """Sync one pipeline from hub.yaml now; every batch shows as a task run.
+
+    A run that finds the pipeline already running (a scheduled run while a long one
+    goes on, or a `tradehub sync` beside it) ends Cancelled, as Prefect's own
+    "cancel new" collision strategy would end it: skipped, not failed.
+    """
     logger = get_run_logger()
     ctx = build_context()
     progress = progress_hook.get()
     try:
         run = PipelineRun(ctx, name)
-        with run.started(flow_run_id=str(flow_run.get_id() or "")):
+        with ExitStack() as held:
+            try:
+                held.enter_context(run.started(flow_run_id=str(flow_run.get_id() or "")))
+            except PipelineBusyError as busy:
+                logger.info("pipeline %s: skipped, %s", name, busy.message)
+                return Cancelled(message=f"Skipped: {busy.message}")
             for label, step in run.steps():
                 for number in range(1, MAX_STEPS_PER_PHASE + 1):
                     result = sync_batch.with_options(task_run_name=f"{label} #{number}")(step)
@@ -61,6 +74,16 @@ def sync_pipeline(name: str) -> RunSummary:
     publish_summary(summary.pipeline, summary.counts)
     logger.info("pipeline %s: %s", name, summary.counts.model_dump())
     return summary
+
+
+def run_as_flow(name: str, pipeline: PipelineConfig) -> RunSummary:
+    """Run a pipeline now as a tagged flow run (the CLI, the demo); a pipeline that is
+    already running raises PipelineBusyError here, as it does without Prefect."""
+    with tags(*pipeline_tags(name, pipeline)):
+        state = sync_pipeline(name, return_state=True)
+    if state.is_cancelled():
+        raise PipelineBusyError(state.message or f"pipeline '{name}' is already running")
+    return state.result()  # type: ignore[no-any-return]    # a failed run raises its error
 
 
 def publish_summary(pipeline: str, counts: RunCounts) -> None:

@@ -119,15 +119,12 @@ def builtin_is_empty(builtin_url: str, token: str) -> bool:
 
 def flow_runner(hub_file: Path, echo: Echo) -> Callable[[str], None]:
     """Run one pipeline as a Prefect flow run (tags, artifact) and print its counts."""
-    from prefect import tags
-
-    from flows.sync import pipeline_tags, sync_pipeline
+    from flows.sync import run_as_flow
 
     config = load_hub_config(hub_file)
 
     def run(name: str) -> None:
-        with tags(*pipeline_tags(name, config.pipelines[name])):
-            counts = sync_pipeline(name).counts
+        counts = run_as_flow(name, config.pipelines[name]).counts
         echo(f"  [flow run: sync {name}] read {counts.read}, created {counts.created}, "
              f"updated {counts.updated}, unchanged {counts.unchanged}, conflicts "
              f"{counts.conflicts}, dead-lettered {counts.dead_lettered}")

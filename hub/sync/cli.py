@@ -23,12 +23,9 @@ def run_with_progress(name: str, *, use_prefect: bool) -> RunSummary:
         token = progress_hook.set(show)
         try:
             if use_prefect:
-                from prefect import tags
+                from flows.sync import run_as_flow
 
-                from flows.sync import pipeline_tags, sync_pipeline
-
-                with tags(*pipeline_tags(name, build_context().pipeline(name))):
-                    return sync_pipeline(name)  # type: ignore[no-any-return]
+                return run_as_flow(name, build_context().pipeline(name))
             ctx = build_context()
             try:
                 return run_pipeline(ctx, name)

@@ -81,3 +81,29 @@ def test_a_flow_run_syncs_in_batches_and_publishes_its_counts(prefect_server: No
     table = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
     rows = {row["count"]: row["records"] for row in table}
     assert rows["read"] == 25 and rows["created"] == 25 and rows["dead lettered"] == 0
+
+
+def test_a_run_that_finds_its_pipeline_running_ends_cancelled_as_skipped(
+        prefect_server: None, hub_yaml: AppServer) -> None:
+    """A scheduled run that comes while the last one still runs is no failure."""
+    from flows.sync import run_as_flow, sync_pipeline
+    from hub.errors import PipelineBusyError
+    from hub.store.tables import SyncRun
+    from hub.sync import lock
+    from hub.sync.runtime import build_context
+
+    ctx = build_context()
+    try:
+        holder = lock.new_holder()
+        lock.acquire(ctx.sessions, "customers", holder)
+        state = sync_pipeline("customers", return_state=True)
+        with pytest.raises(PipelineBusyError, match="already running"):   # CLI and demo
+            run_as_flow("customers", ctx.pipeline("customers"))
+        lock.release(ctx.sessions, "customers", holder)
+        assert state.is_cancelled(), state
+        assert state.message is not None and "already running" in state.message
+        with ctx.sessions() as session:
+            assert session.query(SyncRun).filter_by(pipeline="customers").count() == 0
+        assert run_as_flow("customers", ctx.pipeline("customers")).status == "completed"
+    finally:
+        ctx.close()
