@@ -96,10 +96,12 @@ def test_a_run_that_finds_its_pipeline_running_ends_cancelled_as_skipped(
     try:
         holder = lock.new_holder()
         lock.acquire(ctx.sessions, "customers", holder)
-        state = sync_pipeline("customers", return_state=True)
-        with pytest.raises(PipelineBusyError, match="already running"):   # CLI and demo
-            run_as_flow("customers", ctx.pipeline("customers"))
-        lock.release(ctx.sessions, "customers", holder)
+        try:
+            state = sync_pipeline("customers", return_state=True)
+            with pytest.raises(PipelineBusyError, match="already running"):  # CLI, demo
+                run_as_flow("customers", ctx.pipeline("customers"))
+        finally:
+            lock.release(ctx.sessions, "customers", holder)
         assert state.is_cancelled(), state
         assert state.message is not None and "already running" in state.message
         with ctx.sessions() as session:
