@@ -13,6 +13,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+"""The dialects whose INSERT … ON CONFLICT the store uses."""
+
+
 def upsert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
                 *, keys: Sequence[str]) -> None:
     """Insert ``rows``; where a row with the same ``keys`` exists, update it instead."""
@@ -22,10 +26,6 @@ def upsert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     if dialect not in INSERTS:
         raise NotImplementedError(f"upsert is not implemented for {dialect}")
     session.execute(_insert_statement(dialect, table, tuple(rows[0]), tuple(keys)), list(rows))
-
-
-INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-"""The dialects whose INSERT … ON CONFLICT the store uses."""
 
 
 def _insert_statement(dialect: str, table: Table, columns: tuple[str, ...],

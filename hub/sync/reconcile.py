@@ -338,11 +338,12 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
             tally["deferred"] += 1        # kept (or now stored) as pending for a later run
             deferred.extend(c for c in plan.pending.values() if not c.persisted)
             continue
-        deleted = False
+        deleted: list[str] = []           # the systems that showed the record deleted
         for system, change in plan.pending.items():
             if change.stored:
                 done.append((plan.hub_id, system))
-            deleted = deleted or change.deleted
+            if change.deleted:
+                deleted.append(system)
         if plan.failure is not None:
             _dead_letter(session, spec, plan)
             tally["dead_lettered"] += 1
@@ -352,7 +353,7 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
             if result.remote_id and system not in plan.remote_ids:
                 new_links[system].append((plan.hub_id, result.remote_id))
         if plan.deletes or deleted:
-            for system in {*plan.deletes, *(s for s, r in plan.pending.items() if r.deleted)}:
+            for system in {*plan.deletes, *deleted}:
                 side_rows[system].append((plan.hub_id, DELETED_HASH, None, None, True))
             outbox.append({"entity": entity, "hub_id": plan.hub_id, "op": "delete",
                            "pipeline": spec.name, "data": None})
