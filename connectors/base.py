@@ -91,6 +91,20 @@ class ConnectorConfig(BaseModel):
     max_retries: int = Field(5, ge=0, le=20)
 
 
+class Partition(BaseModel):
+    """One of ``count`` disjoint parts of a change feed: every record is in exactly
+    one, so readers in several processes can share a feed, each with its own cursor."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int = Field(ge=0)
+    count: int = Field(ge=1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.index + 1}/{self.count}"
+
+
 class Connector(ABC):
     name: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]] = ConnectorConfig
@@ -114,6 +128,15 @@ class Connector(ABC):
     def read_changes(self, entity: str, cursor: str | None, *,
                      batch_size: int = 500) -> Iterator[Batch]:
         """Yield pages of changes after ``cursor`` (``None``: full backfill), in order."""
+
+    partitioned_reads: ClassVar[bool] = False
+    """Whether ``read_partition`` works: a source read by several processes needs it."""
+
+    def read_partition(self, entity: str, cursor: str | None, partition: Partition, *,
+                       batch_size: int = 500) -> Iterator[Batch]:
+        """``read_changes`` for one part of the feed; ``cursor`` is that part's own."""
+        raise FatalError(f"{self.name} cannot split its change feed between readers",
+                         system=self.system)
 
     def get(self, entity: str, remote_id: str) -> RemoteRecord | None:
         """One record by remote id; ``None`` when it does not exist."""

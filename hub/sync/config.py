@@ -66,6 +66,12 @@ class PipelineConfig(BaseModel):
     conflict_policy: ConflictPolicy = "owner_wins"
     delete_policy: DeletePolicy = "archive"
     batch_size: int = Field(500, ge=1, le=10_000)
+    processes: int = Field(
+        1, ge=1, le=16,
+        description="One-way only: split the source's feed into this many parts, each "
+                    "synced by a process of its own with its own cursor. For large "
+                    "sources on several cores; the source's connector must be able to "
+                    "split its feed (the built-in products can).")
     enabled: bool = True
 
     @field_validator("entity")
@@ -79,6 +85,9 @@ class PipelineConfig(BaseModel):
     def _two_systems(self) -> PipelineConfig:
         if self.source == self.target:
             raise ValueError("source and target must be different systems")
+        if self.processes > 1 and self.direction != "one_way":
+            raise ValueError("processes above 1 need direction one_way: a two-way run "
+                             "reconciles both sides' changes together")
         for field, owner in self.owners.items():
             if owner not in (self.source, self.target):
                 raise ValueError(f"owner of '{field}' must be '{self.source}' or "

@@ -15,12 +15,12 @@ from contextvars import ContextVar
 
 from sqlalchemy import select
 
-from connectors.base import Batch, RemoteRecord
-from hub.errors import TradeHubError
+from connectors.base import Batch, Partition, RemoteRecord
+from hub.errors import ConfigError, TradeHubError
 from hub.gctune import relaxed_collector
 from hub.store.base import utcnow
 from hub.store.tables import SyncRun
-from hub.sync import lock, state
+from hub.sync import lock, parts, state
 from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts, RunSummary, StepResult
 from hub.sync.observe import Observation, map_records, store_observations
@@ -43,13 +43,24 @@ progress_hook: ContextVar[Progress | None] = ContextVar("tradehub_progress", def
 
 
 class PipelineRun:
-    """One run of one pipeline; hold it inside ``started()``."""
+    """One run of one pipeline; hold it inside ``started()``.
 
-    def __init__(self, ctx: SyncContext, name: str) -> None:
+    With ``processes: N`` the run syncs part 1 of the source's feed and starts a
+    process for each other part (``hub.sync.parts``), which runs a ``PipelineRun``
+    given its ``partition``: that one takes no lock and records no run of its own.
+    """
+
+    def __init__(self, ctx: SyncContext, name: str, *,
+                 partition: Partition | None = None) -> None:
         self.ctx = ctx
         self.spec = PipelineSpec.build(ctx, name)
         self.counts = RunCounts()
         self.run_id: int | None = None
+        processes = self.spec.config.processes
+        self.part_run = partition is not None       # a part started by the run in charge
+        self.partition = partition or (Partition(index=0, count=processes)
+                                       if processes > 1 else None)
+        self._parts: list[parts.PartProcess] = []
         self._holder: str | None = None
         self._readers: dict[str, Prefetch[Batch]] = {}
         self._ahead: dict[str, Ahead | None] = {}       # the next batch, mapped (and planned)
@@ -62,6 +73,13 @@ class PipelineRun:
 
     @contextmanager
     def started(self, flow_run_id: str | None = None) -> Iterator[PipelineRun]:
+        if self.part_run:                # the run that started this part holds the lock
+            with relaxed_collector():
+                try:
+                    yield self
+                finally:
+                    self._close()
+            return
         sessions = self.ctx.sessions
         self._holder = lock.new_holder()
         lock.acquire(sessions, self.name, self._holder)
@@ -78,13 +96,19 @@ class PipelineRun:
                 error = exc.message if isinstance(exc, TradeHubError) else repr(exc)
                 raise
             finally:
-                for system in list(self._readers):
-                    self._drop_reader(system)
-                if self._writer is not None:
-                    self._writer.shutdown(wait=True)
-                    self._writer = None
+                self._close()
                 self._finish(error)
                 lock.release(sessions, self.name, self._holder)
+
+    def _close(self) -> None:
+        for system in list(self._readers):
+            self._drop_reader(system)
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        for part in self._parts:               # still running only if this run failed
+            parts.stop(part)
+        self._parts = []
 
     def _finish(self, error: str | None) -> None:
         with self.ctx.sessions() as session, session.begin():
@@ -151,7 +175,7 @@ class PipelineRun:
             if work is None:         # planning may read what the batch before commits
                 counts = self._commit_written()
                 work = plan_batch(self.ctx, self.spec, system, observed, failed,
-                                  cursor=batch.cursor)
+                                  cursor=batch.cursor, feed=self._feed(system))
                 self._start_write(work)
             else:
                 counts = self._commit_written(then_write=work)
@@ -210,7 +234,7 @@ class PipelineRun:
         batch, observed, failed = mapped
         try:
             work = plan_batch(self.ctx, self.spec, system, observed, failed,
-                              cursor=batch.cursor)
+                              cursor=batch.cursor, feed=self._feed(system))
         except Exception:           # planned again, after the commit, by the next step
             log.debug("planning ahead failed", exc_info=True,
                       extra={"pipeline": self.name, "system": system})
@@ -223,12 +247,24 @@ class PipelineRun:
         reader = self._readers.get(system)
         if reader is None:
             with self.ctx.sessions() as session:
-                cursor = state.get_cursor(session, pipeline=self.name, system=system)
-            reader = Prefetch(iter(self.ctx.connector(system).read_changes(
-                self.spec.entity, cursor, batch_size=self.spec.config.batch_size)),
-                name=f"read-{self.name}-{system}")
+                cursor = state.get_cursor(session, pipeline=self.name, system=self._feed(system))
+                if cursor is None and self.partition is not None:
+                    # The feed is split since the last run: each part goes on from
+                    # where the whole feed stopped.
+                    cursor = state.get_cursor(session, pipeline=self.name, system=system)
+            connector = self.ctx.connector(system)
+            size = self.spec.config.batch_size
+            changes = (connector.read_changes(self.spec.entity, cursor, batch_size=size)
+                       if self.partition is None else
+                       connector.read_partition(self.spec.entity, cursor, self.partition,
+                                                batch_size=size))
+            reader = Prefetch(iter(changes), name=f"read-{self.name}-{system}")
             self._readers[system] = reader
         return reader
+
+    def _feed(self, system: str) -> str:
+        """The name this run's cursor on ``system`` is kept under."""
+        return state.feed_name(system, self.partition)
 
     def _drop_reader(self, system: str) -> None:
         """Forget the reader and anything read ahead, or written and not committed; the
@@ -269,14 +305,65 @@ class PipelineRun:
         self.counts.add(counts)
         return StepResult(counts=counts, done=True)
 
+    def _other_parts(self) -> list[Partition]:
+        assert self.partition is not None
+        return [Partition(index=index, count=self.partition.count)
+                for index in range(self.partition.count) if index != self.partition.index]
+
+    def start_parts_step(self) -> StepResult:
+        """Start a process for each other part of the feed, if this run's own part
+        has a full batch waiting: parts are even (ids split them), so the others then
+        have about as much. With less, a process's start-up (a second or two) would
+        cost more than it saves, and this process syncs them after its own."""
+        [system] = self.spec.read_from          # a one-way pipeline reads its source
+        connector = self.ctx.connector(system)
+        if not connector.partitioned_reads:
+            raise ConfigError(
+                f"pipeline '{self.name}' has processes: {self.spec.config.processes}, but "
+                f"the {connector.name} connector of '{system}' cannot split its change "
+                "feed; set processes: 1")
+        if system not in self._ahead:
+            self._ahead[system] = self._next(system)
+        ahead = self._ahead[system]
+        busy = ahead is not None and len(ahead[0][0].records) >= self.spec.config.batch_size
+        if busy and not self._parts:
+            self._parts = [parts.start(self.ctx, self.name, partition)
+                           for partition in self._other_parts()]
+        return StepResult(counts=RunCounts(), done=True)
+
+    def join_parts_step(self) -> StepResult:
+        """Wait for the other parts' processes, or sync those parts here (a small
+        backlog); their counts join the run's."""
+        counts = RunCounts()
+        if self._parts:
+            try:
+                for part in self._parts:
+                    counts.add(parts.join(part))
+            finally:
+                for part in self._parts:
+                    parts.stop(part)
+                self._parts = []
+        else:
+            for partition in self._other_parts():
+                counts.add(sync_part(self.ctx, self.name, partition))
+        self.counts.add(counts)
+        return StepResult(counts=counts, done=True)
+
     def steps(self) -> Iterator[tuple[str, StepFn]]:
         """The run's steps in order: (label, step); a step is repeated until done."""
         one_way = self.spec.config.direction == "one_way"
+        in_charge_of_parts = self.partition is not None and not self.part_run
+        if in_charge_of_parts:
+            yield "start parts", self.start_parts_step
         for system in self.spec.read_from:
             if one_way:      # each batch reconciled as read: memory and latency stay flat
                 yield f"sync {system}", lambda system=system: self.sync_step(system)
             else:
                 yield f"read {system}", lambda system=system: self.observe_step(system)
+        if self.part_run:
+            return
+        if in_charge_of_parts:
+            yield "join parts", self.join_parts_step
         yield "reconcile", self.reconcile_step
         yield "resolutions", self.resolutions_step
 
@@ -285,19 +372,31 @@ def run_pipeline(ctx: SyncContext, name: str, *, progress: Progress | None = Non
                  flow_run_id: str | None = None, max_steps: int = 1_000_000) -> RunSummary:
     """Run every step of a pipeline until each is done; the plain-Python runner."""
     started = time.perf_counter()
-    progress = progress or progress_hook.get()
     run = PipelineRun(ctx, name)
     with run.started(flow_run_id=flow_run_id):
-        for label, step in run.steps():
-            for _ in range(max_steps):
-                result = step()
-                if progress:
-                    progress(label, run.counts)
-                if result.done:
-                    break
+        _run_steps(run, progress or progress_hook.get(), max_steps)
     assert run.run_id is not None
     return RunSummary(pipeline=name, run_id=run.run_id, status="completed", counts=run.counts,
                       seconds=time.perf_counter() - started)
+
+
+def sync_part(ctx: SyncContext, name: str, partition: Partition,
+              max_steps: int = 1_000_000) -> RunCounts:
+    """Sync one part of a pipeline's feed, for the run that holds its lock."""
+    run = PipelineRun(ctx, name, partition=partition)
+    with run.started():
+        _run_steps(run, None, max_steps)
+    return run.counts
+
+
+def _run_steps(run: PipelineRun, progress: Progress | None, max_steps: int) -> None:
+    for label, step in run.steps():
+        for _ in range(max_steps):
+            result = step()
+            if progress:
+                progress(label, run.counts)
+            if result.done:
+                break
 
 
 def last_runs(ctx: SyncContext, name: str, limit: int = 10) -> list[SyncRun]:

@@ -100,6 +100,7 @@ class BatchWork:
     plans: list[Plan]
     failed: Sequence[tuple[RemoteRecord, Exception]]
     cursor: str | None
+    feed: str                   # the name the cursor is kept under (``state.feed_name``)
     read: int
     outbound: Outbound
     touched: Touched
@@ -121,7 +122,7 @@ class Touched:
 def plan_batch(ctx: SyncContext, spec: PipelineSpec, system: str,
                observed: Sequence[Observation],
                failed: Sequence[tuple[RemoteRecord, Exception]],
-               *, cursor: str | None) -> BatchWork:
+               *, cursor: str | None, feed: str | None = None) -> BatchWork:
     """Match, merge and map a batch for its write; reads the store, writes nothing.
 
     The engine may plan a batch while the previous one is still being written and
@@ -143,7 +144,7 @@ def plan_batch(ctx: SyncContext, spec: PipelineSpec, system: str,
         hub_ids=frozenset(p.hub_id for p in plans) | frozenset(h for h, _ in matched.links),
         keys=frozenset(keys))
     return BatchWork(system=system, matched=matched, plans=plans, failed=failed,
-                     cursor=cursor, read=len(observed) + len(failed),
+                     cursor=cursor, feed=feed or system, read=len(observed) + len(failed),
                      outbound=_prepare_writes(spec, plans), touched=touched)
 
 
@@ -159,7 +160,7 @@ def commit_batch(ctx: SyncContext, spec: PipelineSpec, work: BatchWork) -> RunCo
         state.add_links(session, entity=spec.entity, system=work.system,
                         pairs=work.matched.links)
         counts.add(_checkpoint(session, spec, work.plans))
-        state.set_cursor(session, pipeline=spec.name, system=work.system, cursor=work.cursor)
+        state.set_cursor(session, pipeline=spec.name, system=work.feed, cursor=work.cursor)
     counts.unchanged += work.matched.unchanged
     return counts
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from hub.store.tables import (
 from hub.store.upsert import upsert_rows, write_many
 from hub.store.values import one_of
 
+if TYPE_CHECKING:
+    from connectors.base import Partition
+
 IN_CHUNK = 500
 
 
@@ -37,6 +40,11 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 # -- cursors -----------------------------------------------------------------------
+def feed_name(system: str, partition: Partition | None) -> str:
+    """The name a cursor is kept under: the system, or one part of its feed."""
+    return system if partition is None else f"{system}#{partition.index}/{partition.count}"
+
+
 def get_cursor(session: Session, *, pipeline: str, system: str) -> str | None:
     row = session.get(Cursor, (pipeline, system))
     return row.cursor if row else None

@@ -55,15 +55,21 @@ def parse_cursor(since: str | None) -> int:
 
 
 def read_changes(product: Product, *, since: int, limit: int,
-                 resources: list[str] | None = None) -> ChangePage:
+                 resources: list[str] | None = None,
+                 part: tuple[int, int] | None = None) -> ChangePage:
     """One page of the feed (what ``read_changes_json`` serves, read back)."""
-    return ChangePage.model_validate_json(
-        read_changes_json(product, since=since, limit=limit, resources=resources))
+    return ChangePage.model_validate_json(read_changes_json(
+        product, since=since, limit=limit, resources=resources, part=part))
 
 
 def read_changes_json(product: Product, *, since: int, limit: int,
-                      resources: list[str] | None = None) -> bytes:
+                      resources: list[str] | None = None,
+                      part: tuple[int, int] | None = None) -> bytes:
     """One page of the feed, as the JSON body of a ``ChangePage``.
+
+    ``part`` (index, count) keeps the changes of records whose id leaves that
+    remainder divided by count: readers in several processes split the feed
+    between them, each with its own cursor, and no record is in two parts.
 
     Rows are read through the connection (no ORM rows), and each distinct ``at`` is
     formatted once: a batch's changes share one. On SQLite ``at`` comes as the text
@@ -79,6 +85,9 @@ def read_changes_json(product: Product, *, since: int, limit: int,
         for name in resources:
             product.resource(name)
         query = query.where(table.resource.in_(resources))
+    if part is not None:
+        index, count = part
+        query = query.where(table.record_id % count == index)
     with product.reading() as session:
         rows = session.connection().execute(query).all()
     has_more = len(rows) > limit

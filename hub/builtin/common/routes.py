@@ -31,6 +31,8 @@ from hub.builtin.common.resource import Resource
 MAX_ID = 2**31 - 1
 """Ids and offsets are 32-bit database integers: a larger one is refused with a 422
 naming the parameter, not passed on to overflow in the database driver (a 500)."""
+MAX_PARTS = 64
+"""The most parts a reader may split the change feed into."""
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 BATCH_REQUEST_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": BatchRequest.model_json_schema()}}}}
@@ -44,9 +46,18 @@ def product_router(product: Product) -> APIRouter:
                 summary="Every change in order, exactly once, page by page")
     def changes(since: str | None = Query(None, description="'next' of the previous page"),
                 limit: int = Query(500, ge=1, le=MAX_PAGE),
-                resource: str | None = Query(None, description="Only this resource")) -> Response:
+                resource: str | None = Query(None, description="Only this resource"),
+                part: int | None = Query(None, ge=0, description="With parts: only the "
+                                         "records whose id divided by parts leaves this"),
+                parts: int | None = Query(None, ge=1, le=MAX_PARTS)) -> Response:
+        split: tuple[int, int] | None = None
+        if part is not None and parts is not None and part < parts:
+            split = (part, parts)
+        elif part is not None or parts is not None:
+            raise ApiError(422, "validation_error",
+                           "part and parts come together, with 0 <= part < parts")
         body = read_changes_json(product, since=parse_cursor(since), limit=limit,
-                                 resources=[resource] if resource else None)
+                                 resources=[resource] if resource else None, part=split)
         return Response(body, media_type="application/json")
 
     for resource in product.resources.values():

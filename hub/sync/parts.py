@@ -1,0 +1,115 @@
+"""A one-way run split over processes: each syncs one part of the source's feed.
+
+One Python process syncs at most what its GIL lets through (``benchmarks/sync.py``
+shows it busy nearly all of a full run while the machine's other cores wait). With
+``processes: N`` in hub.yaml, the run that holds the pipeline's lock syncs part 1 of
+N itself and starts a process for each other part (``python -m hub.sync.parts``).
+
+Every part is the ordinary one-way engine on its share of the records: each batch's
+target results, links, hashes and the part's own cursor commit together, so each
+part keeps the checkpoint guarantee, and a crash or kill resumes every part from its
+own cursor. The connector splits the feed (``Connector.read_partition``) so that a
+record is always in the same part and never in two. The parts commit to the same
+store, one transaction at a time. A part process is told its job on standard input
+(the secrets in hub.yaml stay off the command line) and ends with its parent.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from connectors.base import Partition
+from hub.errors import ConfigError, SyncError, TradeHubError
+from hub.sync.context import SyncContext
+from hub.sync.counts import RunCounts
+
+
+@dataclass
+class PartProcess:
+    partition: Partition
+    process: subprocess.Popen[bytes]
+
+
+def store_url(ctx: SyncContext) -> str:
+    """The store's URL, for a process of its own; an in-memory store cannot be shared."""
+    engine = ctx.sessions.kw["bind"]
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise ConfigError("processes above 1 need a store other processes can open "
+                          "(a SQLite file or PostgreSQL), not an in-memory database")
+    return str(url.render_as_string(hide_password=False))
+
+
+def start(ctx: SyncContext, pipeline: str, partition: Partition) -> PartProcess:
+    """Start the process that syncs ``partition`` of ``pipeline``."""
+    if ctx.transports:
+        raise ConfigError("processes above 1 need real connections: another process "
+                          "cannot share this context's test transports")
+    job = {"pipeline": pipeline, "index": partition.index, "count": partition.count,
+           "store_url": store_url(ctx), "root": str(ctx.config.root),
+           "config": ctx.config.model_dump(mode="json")}
+    # Its logs go where this process's go; its standard output is its answer.
+    process = subprocess.Popen([sys.executable, "-m", "hub.sync.parts"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stdin is not None
+    with process.stdin:
+        process.stdin.write(json.dumps(job).encode())
+    return PartProcess(partition, process)
+
+
+def join(part: PartProcess) -> RunCounts:
+    """Wait for a part's process: what it did, or a SyncError with what went wrong."""
+    assert part.process.stdout is not None
+    with part.process.stdout:
+        lines = part.process.stdout.read().decode(errors="replace").strip().splitlines()
+    code = part.process.wait()
+    answer = lines[-1] if lines else "{}"
+    if code == 0:
+        return RunCounts.model_validate_json(answer)
+    try:
+        error = json.loads(answer)["error"]
+    except (ValueError, KeyError, TypeError):
+        error = "it ended without a word; its log says more"
+    raise SyncError(f"part {part.partition.label} of the run failed (exit code {code}): "
+                    f"{error}")
+
+
+def stop(part: PartProcess) -> None:
+    """End a part's process that is still running (the run failed elsewhere)."""
+    process = part.process
+    if process.poll() is None:
+        process.terminate()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def main() -> None:
+    from hub.parent_death import die_with_parent
+    from hub.sync.config import HubConfig
+    from hub.sync.engine import sync_part
+    from hub.sync.runtime import build_context
+
+    die_with_parent()
+    job = json.loads(sys.stdin.read())
+    config = HubConfig.model_validate({**job["config"], "root": job["root"]})
+    ctx = build_context(config, store_url=job["store_url"])
+    try:
+        counts = sync_part(ctx, job["pipeline"],
+                           Partition(index=job["index"], count=job["count"]))
+    except TradeHubError as exc:
+        print(json.dumps({"error": exc.message}), flush=True)
+        raise
+    except Exception as exc:
+        print(json.dumps({"error": repr(exc)}), flush=True)
+        raise
+    finally:
+        ctx.close()
+    print(counts.model_dump_json(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
