@@ -109,3 +109,27 @@ def test_a_run_that_finds_its_pipeline_running_ends_cancelled_as_skipped(
         assert run_as_flow("customers", ctx.pipeline("customers")).status == "completed"
     finally:
         ctx.close()
+
+
+def test_a_flow_run_split_over_processes_shows_its_parts_and_counts_them_all(
+        prefect_server: None, hub_yaml: AppServer, tmp_path: Path) -> None:
+    """The part's process is started from a task and outlives it, until the join."""
+    import httpx
+
+    from flows.sync import sync_pipeline
+
+    path = tmp_path / "hub.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["pipelines"]["customers"]["processes"] = 2
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    with httpx.Client(base_url=f"{hub_yaml.url}/crm",
+                      headers={"Authorization": f"Bearer {TOKEN}"}) as crm:
+        crm.post("/customers/batch-upsert", json={"items": [
+            {"account_code": f"A-{i:03d}", "company_name": f"Importer {i}",
+             "country_code": "DE"} for i in range(60)]}).raise_for_status()
+        summary = sync_pipeline("customers")
+        erp_count = len(httpx.get(f"{hub_yaml.url}/erp/customers", params={"limit": 500},
+                                  headers={"Authorization": f"Bearer {TOKEN}"}).json()["items"])
+
+    assert (summary.counts.read, summary.counts.created) == (60, 60)
+    assert erp_count == 60

@@ -57,14 +57,18 @@ def test_a_flaky_target_still_gets_every_record_exactly_once(
     assert len({c["cust_no"] for c in customers}) == 600
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 def test_sigkill_mid_run_then_restart_lands_every_record_once(
         products: AppServer, crm: Product, erp: Product, database_url: str,
-        tmp_path: Path) -> None:
+        tmp_path: Path, processes: int) -> None:
+    """With ``processes: 2`` the kill takes the part's process too (it ends with its
+    parent), and each part resumes from its own cursor."""
     total = 5000
     load(crm, total)
     config = {"systems": {app: system(app, products.url) for app in ("crm", "erp")},
               "pipelines": {"customers": {"entity": "customer", "source": "crm",
-                                          "target": "erp", "batch_size": 100}}}
+                                          "target": "erp", "batch_size": 100,
+                                          "processes": processes}}}
     hub_file = tmp_path / "hub.yaml"
     hub_file.write_text(yaml.safe_dump(config), encoding="utf-8")
     env = {**os.environ, "TRADEHUB_HUB_FILE": str(hub_file),
@@ -98,12 +102,14 @@ def test_sigkill_mid_run_then_restart_lands_every_record_once(
             links = session.scalar(select(func.count()).select_from(Link)
                                    .where(Link.system == "erp"))
             pending = session.scalar(select(func.count()).select_from(PendingChange))
-            cursor = session.get(Cursor, ("customers", "crm"))
+            feeds = ["crm"] if processes == 1 else [f"crm#{i}/{processes}"
+                                                    for i in range(processes)]
+            cursors = [session.get(Cursor, ("customers", feed)) for feed in feeds]
             runs = session.scalars(select(SyncRun.status).order_by(SyncRun.id)).all()
     finally:
         engine.dispose()
     assert (links, pending) == (total, 0)
-    assert cursor is not None and cursor.cursor
+    assert all(cursor is not None and cursor.cursor for cursor in cursors)
     assert runs[-1] == "completed"
 
 
