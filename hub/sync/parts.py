@@ -17,6 +17,7 @@ store, one transaction at a time. A part process is told its job on standard inp
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ def start(ctx: SyncContext, pipeline: str, partition: Partition) -> PartProcess:
         raise ConfigError("processes above 1 need real connections: another process "
                           "cannot share this context's test transports")
     job = {"pipeline": pipeline, "index": partition.index, "count": partition.count,
+           "parent": os.getpid(),
            "store_url": store_url(ctx), "root": str(ctx.config.root),
            "config": ctx.config.model_dump(mode="json")}
     # Its logs go where this process's go; its standard output is its answer.
@@ -95,6 +97,8 @@ def main() -> None:
 
     die_with_parent()
     job = json.loads(sys.stdin.read())
+    if os.getppid() != job["parent"]:         # it died before the signal was set up
+        sys.exit(1)
     config = HubConfig.model_validate({**job["config"], "root": job["root"]})
     ctx = build_context(config, store_url=job["store_url"])
     try:
