@@ -58,8 +58,9 @@ class PipelineRun:
         self.run_id: int | None = None
         processes = self.spec.config.processes
         self.part_run = partition is not None       # a part started by the run in charge
-        self.partition = partition or (Partition(index=0, count=processes)
-                                       if processes > 1 else None)
+        if partition is None and processes > 1:
+            partition = Partition(index=0, count=processes)   # the run in charge's own
+        self.partition = partition
         self._parts: list[parts.PartProcess] = []
         self._holder: str | None = None
         self._readers: dict[str, Prefetch[Batch]] = {}
@@ -93,7 +94,7 @@ class PipelineRun:
             try:
                 yield self
             except BaseException as exc:
-                error = exc.message if isinstance(exc, TradeHubError) else repr(exc)
+                error = error_text(exc)
                 raise
             finally:
                 self._close()
@@ -397,6 +398,12 @@ def _run_steps(run: PipelineRun, progress: Progress | None, max_steps: int) -> N
                 progress(label, run.counts)
             if result.done:
                 break
+
+
+def error_text(exc: BaseException) -> str:
+    """What a failed run records as its error: a TradeHubError's message (written
+    for the person who reads it), else the exception's repr."""
+    return exc.message if isinstance(exc, TradeHubError) else repr(exc)
 
 
 def last_runs(ctx: SyncContext, name: str, limit: int = 10) -> list[SyncRun]:

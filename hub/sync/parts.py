@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 
 from connectors.base import Partition
-from hub.errors import ConfigError, SyncError, TradeHubError
+from hub.errors import ConfigError, SyncError
 from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts
 
@@ -92,7 +92,7 @@ def stop(part: PartProcess) -> None:
 def main() -> None:
     from hub.parent_death import die_with_parent
     from hub.sync.config import HubConfig
-    from hub.sync.engine import sync_part
+    from hub.sync.engine import error_text, sync_part
     from hub.sync.runtime import build_context
 
     die_with_parent()
@@ -104,11 +104,8 @@ def main() -> None:
     try:
         counts = sync_part(ctx, job["pipeline"],
                            Partition(index=job["index"], count=job["count"]))
-    except TradeHubError as exc:
-        print(json.dumps({"error": exc.message}), flush=True)
-        raise
     except Exception as exc:
-        print(json.dumps({"error": repr(exc)}), flush=True)
+        print(json.dumps({"error": error_text(exc)}), flush=True)
         raise
     finally:
         ctx.close()
