@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.base import Connector
 from connectors.email.connector import EmailConnector
+from hub.leads.channels import CHANNEL_LEAD_IDS
 from hub.leads.delivery import OutboundLog
 from hub.leads.match import LeadIndex, Match, MatchCandidate, MatchQuery
 from hub.leads.prepare import prepare_lead
@@ -60,9 +61,6 @@ __all__ = ["CHANNEL_LEAD_IDS", "IntakeMapping", "LeadIntake", "Resolved", "insta
 log = logging.getLogger(__name__)
 
 LEAD_IDS = uuid.UUID("0c9b7a3e-51d4-4f0e-8a61-3f2d9e6b1c55")
-CHANNEL_LEAD_IDS: dict[str, str] = {"whatsapp": "wa_id", "email": "message_id"}
-"""Connector → the remote field that is a lead's remote id (what ``read_changes`` or
-``parse_webhook`` keys the lead by)."""
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ def stop(part: PartProcess) -> None:
 
 def main() -> None:
     from hub.parent_death import die_with_parent
+    from hub.store.db import make_engine
     from hub.sync.config import HubConfig
     from hub.sync.engine import error_text, sync_part
     from hub.sync.runtime import build_context
@@ -100,7 +101,8 @@ def main() -> None:
     if os.getppid() != job["parent"]:         # it died before the signal was set up
         sys.exit(1)
     config = HubConfig.model_validate({**job["config"], "root": job["root"]})
-    ctx = build_context(config, store_url=job["store_url"])
+    # The run that started this part opened the store, and migrated it if it had to.
+    ctx = build_context(config, engine=make_engine(job["store_url"]))
     try:
         counts = sync_part(ctx, job["pipeline"],
                            Partition(index=job["index"], count=job["count"]))
