@@ -21,7 +21,7 @@ def hub_file() -> Path:
 
 @lru_cache(maxsize=4)
 def _engine(url: str) -> Engine:
-    from hub.store.migrate import create_store_engine   # alembic: only where it migrates
+    from hub.store.migrate import create_store_engine  # alembic: only where it migrates
 
     return create_store_engine(url)
 
