@@ -93,7 +93,13 @@ class ConnectorConfig(BaseModel):
 
 class Partition(BaseModel):
     """One of ``count`` disjoint parts of a change feed: every record is in exactly
-    one, so readers in several processes can share a feed, each with its own cursor."""
+    one, so readers in several processes can share a feed, each with its own cursor.
+
+    Parts nest: part ``index`` of ``count`` holds exactly the records of parts
+    ``index`` and ``index + count`` of ``2 * count`` (as ``record id % count`` does),
+    so a part can be split in two halfway through (``halves``). A cursor of a part is
+    also a valid start for the parts it splits into.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -103,6 +109,10 @@ class Partition(BaseModel):
     @property
     def label(self) -> str:
         return f"{self.index + 1}/{self.count}"
+
+    def halves(self) -> tuple[Partition, Partition]:
+        return (Partition(index=self.index, count=2 * self.count),
+                Partition(index=self.index + self.count, count=2 * self.count))
 
 
 class Connector(ABC):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -67,6 +68,7 @@ class PipelineRun:
         self._ahead: dict[str, Ahead | None] = {}       # the next batch, mapped (and planned)
         self._writer: ThreadPoolExecutor | None = None
         self._written: Written | None = None         # a batch written, not yet committed
+        self._position: dict[str, str | None] = {}    # the cursor committed last, per source
 
     @property
     def name(self) -> str:
@@ -213,6 +215,7 @@ class PipelineRun:
         if written is None:
             return RunCounts()
         counts = commit_batch(self.ctx, self.spec, written[0])
+        self._position[written[0].system] = written[0].cursor
         self.counts.add(counts)
         return counts
 
@@ -247,12 +250,7 @@ class PipelineRun:
         reads a page ahead."""
         reader = self._readers.get(system)
         if reader is None:
-            with self.ctx.sessions() as session:
-                cursor = state.get_cursor(session, pipeline=self.name, system=self._feed(system))
-                if cursor is None and self.partition is not None:
-                    # The feed is split since the last run: each part goes on from
-                    # where the whole feed stopped.
-                    cursor = state.get_cursor(session, pipeline=self.name, system=system)
+            cursor = self._position[system] = self._start_cursor(system)
             connector = self.ctx.connector(system)
             size = self.spec.config.batch_size
             changes = (connector.read_changes(self.spec.entity, cursor, batch_size=size)
@@ -262,6 +260,25 @@ class PipelineRun:
             reader = Prefetch(iter(changes), name=f"read-{self.name}-{system}")
             self._readers[system] = reader
         return reader
+
+    def _start_cursor(self, system: str) -> str | None:
+        with self.ctx.sessions() as session:
+            cursor = state.get_cursor(session, pipeline=self.name, system=self._feed(system))
+            if cursor is None and self.partition is not None:
+                # The feed is split since the last run: each part goes on from where
+                # the whole feed stopped.
+                cursor = state.get_cursor(session, pipeline=self.name, system=system)
+        return cursor
+
+    def settle(self) -> str | None:
+        """End a part's run at a checkpoint: commit the batch written and forget what
+        was read ahead. Returns the cursor the rest of the part begins at."""
+        [system] = self.spec.read_from
+        self._commit_written()
+        self._drop_reader(system)
+        if system not in self._position:         # it has read nothing yet
+            return self._start_cursor(system)
+        return self._position[system]
 
     def _feed(self, system: str) -> str:
         """The name this run's cursor on ``system`` is kept under."""
@@ -334,21 +351,53 @@ class PipelineRun:
 
     def join_parts_step(self) -> StepResult:
         """Wait for the other parts' processes, or sync those parts here (a small
-        backlog); their counts join the run's."""
+        backlog); their counts join the run's.
+
+        A part's process starts a second or two after the run's own part began (its
+        imports and mappings), so its part ends that much later. Meanwhile this
+        process would wait: instead, it splits the last part's rest in two
+        (``Partition.halves``) and syncs one half while the part's process syncs the
+        other. That part's cursor then goes on from the half that ended first: both
+        read to the feed's end, so the earlier end is a safe start for the whole part.
+        """
         counts = RunCounts()
         if self._parts:
             try:
+                helped = self._help(self._parts[-1], counts)
                 for part in self._parts:
                     counts.add(parts.join(part))
+                if helped is not None:
+                    self._rejoin(self._parts[-1].partition, helped)
             finally:
                 for part in self._parts:
                     parts.stop(part)
                 self._parts = []
         else:
             for partition in self._other_parts():
-                counts.add(sync_part(self.ctx, self.name, partition))
+                counts.add(sync_part(self.ctx, self.name, partition).counts)
         self.counts.add(counts)
         return StepResult(counts=counts, done=True)
+
+    def _help(self, part: parts.PartProcess, counts: RunCounts) -> Partition | None:
+        """Sync half of what is left of ``part``, if its process is still at work;
+        the half whose reading ended first, or None if there was no split."""
+        if not parts.split(part):
+            return None
+        mine, theirs = part.partition.halves()
+        counts.add(sync_part(self.ctx, self.name, mine).counts)
+        return theirs if parts.ended(part) else mine
+
+    def _rejoin(self, partition: Partition, first_ended: Partition) -> None:
+        """The split part's cursor goes on from the half that ended first; the
+        halves' cursors go (a later split sets them again)."""
+        [system] = self.spec.read_from
+        with self.ctx.sessions() as session, session.begin():
+            cursor = state.get_cursor(session, pipeline=self.name,
+                                      system=state.feed_name(system, first_ended))
+            state.set_cursor(session, pipeline=self.name,
+                             system=state.feed_name(system, partition), cursor=cursor)
+            state.delete_cursors(session, pipeline=self.name, systems=[
+                state.feed_name(system, half) for half in partition.halves()])
 
     def steps(self) -> Iterator[tuple[str, StepFn]]:
         """The run's steps in order: (label, step); a step is repeated until done."""
@@ -381,23 +430,38 @@ def run_pipeline(ctx: SyncContext, name: str, *, progress: Progress | None = Non
                       seconds=time.perf_counter() - started)
 
 
-def sync_part(ctx: SyncContext, name: str, partition: Partition,
-              max_steps: int = 1_000_000) -> RunCounts:
-    """Sync one part of a pipeline's feed, for the run that holds its lock."""
+@dataclass
+class PartOutcome:
+    counts: RunCounts
+    stopped: bool = False           # asked to stop before the end of its part
+    stopped_at: str | None = None   # then: the cursor the rest of the part begins at
+
+
+def sync_part(ctx: SyncContext, name: str, partition: Partition, *,
+              stop: Callable[[], bool] | None = None,
+              max_steps: int = 1_000_000) -> PartOutcome:
+    """Sync one part of a pipeline's feed, for the run that holds its lock; ``stop``,
+    asked between batches, ends it early at a checkpoint."""
     run = PipelineRun(ctx, name, partition=partition)
     with run.started():
-        _run_steps(run, None, max_steps)
-    return run.counts
+        stopped = _run_steps(run, None, max_steps, stop)
+        at = run.settle() if stopped else None
+    return PartOutcome(run.counts, stopped, at)
 
 
-def _run_steps(run: PipelineRun, progress: Progress | None, max_steps: int) -> None:
+def _run_steps(run: PipelineRun, progress: Progress | None, max_steps: int,
+               stop: Callable[[], bool] | None = None) -> bool:
+    """Every step until done; True if ``stop`` said to stop first."""
     for label, step in run.steps():
         for _ in range(max_steps):
+            if stop is not None and stop():
+                return True
             result = step()
             if progress:
                 progress(label, run.counts)
             if result.done:
                 break
+    return False
 
 
 def error_text(exc: BaseException) -> str:

@@ -56,6 +56,11 @@ def set_cursor(session: Session, *, pipeline: str, system: str, cursor: str | No
                   "updated_at": utcnow()}], keys=("pipeline", "system"))
 
 
+def delete_cursors(session: Session, *, pipeline: str, systems: Sequence[str]) -> None:
+    session.execute(delete(Cursor).where(Cursor.pipeline == pipeline,
+                                         Cursor.system.in_(systems)))
+
+
 # -- links -------------------------------------------------------------------------
 def hub_ids_for_remote(session: Session, *, entity: str, system: str,
                        remote_ids: Sequence[str]) -> dict[str, str]:

@@ -39,3 +39,23 @@ def test_part_and_parts_come_together_and_part_is_below_parts(client: TestClient
         assert response.status_code == 422, params
         assert "part and parts" in response.text
     assert client.get("/erp/changes", params={"part": 0, "parts": 65}).status_code == 422
+
+
+def test_a_part_is_exactly_its_two_halves(client: TestClient) -> None:
+    """``Partition.halves``: a part split halfway through goes on as two parts of
+    twice as many, which together hold exactly its records."""
+    from connectors.base import Partition
+
+    client.post("/erp/customers/batch-upsert", json={"items": _items(11)}).raise_for_status()
+
+    def ids(partition: Partition) -> list[int]:
+        page = client.get("/erp/changes", params={
+            "resource": "customers", "part": partition.index,
+            "parts": partition.count}).json()
+        return [change["id"] for change in page["changes"]]
+
+    for part in (Partition(index=0, count=2), Partition(index=1, count=3)):
+        lower, upper = part.halves()
+        assert (lower.count, upper.count) == (2 * part.count, 2 * part.count)
+        assert ids(part) and sorted(ids(lower) + ids(upper)) == ids(part)
+        assert not set(ids(lower)) & set(ids(upper))

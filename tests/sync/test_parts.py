@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sync_support import Product, hub_config, sync
 
 from connectors.base import Partition
 from hub.errors import ConfigError, SyncError
@@ -16,7 +17,6 @@ from hub.store.tables import Cursor, SyncRun
 from hub.sync import parts
 from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
-from sync_support import Product, hub_config, sync
 
 MakeContext = Callable[[HubConfig], SyncContext]
 
@@ -52,25 +52,46 @@ def cursors(ctx: SyncContext) -> dict[str, str | None]:
         return {row.system: row.cursor for row in session.scalars(select(Cursor))}
 
 
+@pytest.fixture
+def splits(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each time a run asked a part's process to split its part: whether it did."""
+    seen: list[bool] = []
+    real = parts.split
+
+    def split(part: parts.PartProcess) -> bool:
+        seen.append(real(part))
+        return seen[-1]
+
+    monkeypatch.setattr(parts, "split", split)
+    return seen
+
+
 def test_a_run_split_over_two_processes_lands_every_record_once(
         products: AppServer, crm: Product, erp: Product, make_context: MakeContext,
-        started: list[Partition]) -> None:
+        started: list[Partition], splits: list[bool]) -> None:
     load(crm, 1200)
     ctx = make_context(hub_config(products.url, split_pipeline()))
 
     result = sync(ctx, "customers")
 
     assert started == [Partition(index=1, count=2)]
+    # The part's process starts a second or more after the run's own part began; the
+    # run syncs its 600 records sooner and then takes half of what that part has left.
+    assert splits == [True]
     assert (result.counts.read, result.counts.created, result.counts.dead_lettered) == (
         1200, 1200, 0)
     customers = erp.all("customers")
     assert len(customers) == 1200
     assert len({c["cust_no"] for c in customers}) == 1200
-    assert set(cursors(ctx)) == {"crm#0/2", "crm#1/2"}
+    assert set(cursors(ctx)) == {"crm#0/2", "crm#1/2"}    # the halves' cursors are gone
 
-    again = sync(ctx, "customers")                  # nothing new: no process, nothing read
-    assert (again.counts.read, again.counts.writes) == (0, 0)
+    # Nothing new: no process, nothing written. The split part goes on from the half
+    # that ended first, so the other half's last few records are read once more.
+    again = sync(ctx, "customers")
+    assert again.counts.writes == 0 and again.counts.read < 10
+    assert again.counts.read == again.counts.unchanged
     assert started == [Partition(index=1, count=2)]
+    assert (sync(ctx, "customers").counts.read, sync(ctx, "customers").counts.read) == (0, 0)
 
     load(crm, 1200, version=" v2")                  # every record changed: split again
     changed = sync(ctx, "customers")
