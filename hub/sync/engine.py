@@ -270,15 +270,20 @@ class PipelineRun:
                 cursor = state.get_cursor(session, pipeline=self.name, system=system)
         return cursor
 
-    def settle(self) -> str | None:
-        """End a part's run at a checkpoint: commit the batch written and forget what
-        was read ahead. Returns the cursor the rest of the part begins at."""
+    def hand_to_halves(self) -> None:
+        """End a part's run at a checkpoint (commit the batch written, forget what was
+        read ahead) and give the rest of the part to its two halves
+        (``Partition.halves``): both start at the cursor it stopped at."""
         [system] = self.spec.read_from
+        assert self.partition is not None
         self._commit_written()
         self._drop_reader(system)
-        if system not in self._position:         # it has read nothing yet
-            return self._start_cursor(system)
-        return self._position[system]
+        cursor = (self._position[system] if system in self._position  # else: read nothing
+                  else self._start_cursor(system))
+        with self.ctx.sessions() as session, session.begin():
+            for half in self.partition.halves():
+                state.set_cursor(session, pipeline=self.name, cursor=cursor,
+                                 system=state.feed_name(system, half))
 
     def _feed(self, system: str) -> str:
         """The name this run's cursor on ``system`` is kept under."""
@@ -433,20 +438,21 @@ def run_pipeline(ctx: SyncContext, name: str, *, progress: Progress | None = Non
 @dataclass
 class PartOutcome:
     counts: RunCounts
-    stopped: bool = False           # asked to stop before the end of its part
-    stopped_at: str | None = None   # then: the cursor the rest of the part begins at
+    split: bool = False     # stopped before its end: the rest is its halves' to sync
 
 
 def sync_part(ctx: SyncContext, name: str, partition: Partition, *,
               stop: Callable[[], bool] | None = None,
               max_steps: int = 1_000_000) -> PartOutcome:
-    """Sync one part of a pipeline's feed, for the run that holds its lock; ``stop``,
-    asked between batches, ends it early at a checkpoint."""
+    """Sync one part of a pipeline's feed, for the run that holds its lock. ``stop``,
+    asked between batches, ends it at a checkpoint and hands the rest to its halves
+    (``PipelineRun.hand_to_halves``)."""
     run = PipelineRun(ctx, name, partition=partition)
     with run.started():
-        stopped = _run_steps(run, None, max_steps, stop)
-        at = run.settle() if stopped else None
-    return PartOutcome(run.counts, stopped, at)
+        split = _run_steps(run, None, max_steps, stop)
+        if split:
+            run.hand_to_halves()
+    return PartOutcome(run.counts, split)
 
 
 def _run_steps(run: PipelineRun, progress: Progress | None, max_steps: int,

@@ -116,7 +116,8 @@ def join(part: PartProcess) -> RunCounts:
 
 
 def stop(part: PartProcess) -> None:
-    """End a part's process that is still running (the run failed elsewhere)."""
+    """End a part's process if it still runs (the run failed elsewhere), and close
+    its pipes."""
     process = part.process
     if process.poll() is None:
         process.terminate()
@@ -132,7 +133,6 @@ def stop(part: PartProcess) -> None:
 def main() -> None:
     from hub.parent_death import die_with_parent
     from hub.store.db import make_engine
-    from hub.sync import state
     from hub.sync.config import HubConfig
     from hub.sync.engine import error_text, sync_part
     from hub.sync.runtime import build_context
@@ -152,12 +152,7 @@ def main() -> None:
     try:
         outcome = sync_part(ctx, pipeline, partition, stop=asked_to_split.is_set)
         counts = outcome.counts
-        if outcome.stopped:         # both halves start where this part stopped
-            source = ctx.pipeline(pipeline).source
-            with ctx.sessions() as session, session.begin():
-                for half in partition.halves():
-                    state.set_cursor(session, pipeline=pipeline, cursor=outcome.stopped_at,
-                                     system=state.feed_name(source, half))
+        if outcome.split:           # the run that asked syncs the lower half
             print(SPLIT, flush=True)
             counts.add(sync_part(ctx, pipeline, partition.halves()[1]).counts)
     except Exception as exc:
