@@ -24,6 +24,7 @@ from connectors.base import (
     ChangeEvent,
     Connector,
     ConnectorConfig,
+    HeldData,
     OutboundRecord,
     Partition,
     RemoteRecord,
@@ -47,7 +48,7 @@ class FeedChange(BaseModel):
     id: int
     op: Literal["create", "update", "delete"]
     at: datetime
-    data: dict[str, Any]
+    data: HeldData
 
 
 class FeedPage(BaseModel):
@@ -137,8 +138,11 @@ class BuiltinConnector(Connector):
         for _ in range(MAX_PAGES):
             response = self._call("GET", "/changes", params={
                 "since": since, "limit": batch_size, "resource": route.resource, **split})
-            try:   # pydantic parses the bytes itself: no intermediate dicts
-                page = FeedPage.model_validate_json(response.content)
+            # orjson parses a page in half the time pydantic's own parser takes; pydantic
+            # then checks its shape, holding each record's data as parsed.
+            body = self._json(response)
+            try:
+                page = FeedPage.model_validate(body)
             except ValidationError as exc:
                 raise FatalError(f"{self.system} sent a change page we cannot read",
                                  system=self.system, detail=str(exc)[:500]) from exc
@@ -157,9 +161,8 @@ class BuiltinConnector(Connector):
     @staticmethod
     def _record(change: FeedChange) -> RemoteRecord:
         deleted = change.op == "delete" or change.data.get("archived") is True
-        # The change was validated as a FeedChange; its fields already have these types.
-        return RemoteRecord.model_construct(remote_id=str(change.id), data=change.data,
-                                            updated_at=change.at, deleted=deleted)
+        return RemoteRecord(remote_id=str(change.id), data=change.data, updated_at=change.at,
+                            deleted=deleted)
 
     def get(self, entity: str, remote_id: str) -> RemoteRecord | None:
         route = self._route(entity)

@@ -28,7 +28,7 @@ class SideView:
     """
 
     system: str
-    reads: frozenset[str]       # canonical fields this side provides (its inbound rules)
+    reads: frozenset[str]       # canonical fields this side provides (empty: never read)
     writes: frozenset[str]      # canonical fields the hub may write to it (outbound rules)
     snapshot: Json | None       # what the hub believes the side holds; None: never seen
     observed: Json | None = None  # a change just read from it (restricted to ``reads``)

@@ -53,8 +53,15 @@ def normalise(value: Any) -> JsonValue:
     raise TypeError(f"cannot normalise {type(value).__name__}")
 
 
-def canonical_json(record: BaseModel, fields: frozenset[str] | None = None) -> CanonicalJson:
-    """The record's fields (all, or ``fields``) in normalised JSON, hub bookkeeping left out."""
+def canonical_json(record: BaseModel, fields: frozenset[str] | None = None, *,
+                   dumped: dict[str, Any] | None = None) -> CanonicalJson:
+    """The record's fields (all, or ``fields``) in normalised JSON, hub bookkeeping left out.
+
+    ``dumped``, the record's Python-mode dump when the caller has made one, is read
+    instead of dumping again: for the fields pydantic dumps in normalised form, the
+    Python and JSON modes give the same values. The result may share nested lists and
+    objects with it.
+    """
     split = _split(type(record), fields)
     if split is None:
         data = record.model_dump(exclude=set(BOOKKEEPING))
@@ -62,6 +69,9 @@ def canonical_json(record: BaseModel, fields: frozenset[str] | None = None) -> C
             data = {k: v for k, v in data.items() if k in fields}
         return normalise(data)  # type: ignore[no-any-return]
     order, plain, other = split
+    if dumped is not None:
+        return {name: dumped[name] if name in plain else normalise(dumped[name])
+                for name in order}
     # The serializer itself: ``model_dump``'s own handling of its arguments is about a
     # tenth of this function (valgrind), which runs for every record a sync reads.
     data = (type(record).__pydantic_serializer__.to_python(record, mode="json", include=plain)

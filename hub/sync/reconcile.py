@@ -187,6 +187,10 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str],
     links = {s.system: state.remote_ids_for_hub(session, entity=entity, system=s.system,
                                                 hub_ids=stored) for s in spec.sides}
     projectors = {s.system: spec.projector(s.system) for s in spec.sides}
+    # A side the pipeline never reads (a one-way target) needs no snapshot of what it
+    # holds: no echo of it will ever be compared, and the checkpoint stores none.
+    reads = {s.system: s.reads if s.system in spec.read_from else frozenset()
+             for s in spec.sides}
     forced: dict[str, dict[str, Any]] = defaultdict(dict)
     if stored:
         for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=stored):
@@ -212,7 +216,7 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str],
             linked = hub_id in links[side.system]
             writes = side.writes if linked or spec.may_create_in(side.system) else frozenset()
             views.append(SideView(
-                system=side.system, reads=side.reads, writes=writes,
+                system=side.system, reads=reads[side.system], writes=writes,
                 snapshot=known.snapshot if known else None,
                 observed=row.data if row else None,
                 observed_at=row.source_updated_at if row else None,
@@ -279,17 +283,17 @@ def _typed_golden(spec: PipelineSpec, plan: Plan, golden: dict[str, Any]) -> dic
     """The golden record in the model's Python types, as mappings take it (validated).
 
     When it is exactly what a side just showed (every first sight is), that side's
-    record was validated moments ago as it was mapped: its model is dumped instead of
+    record was validated moments ago as it was mapped: its dump then is used instead of
     validating the same values a second time. Its fields outside ``golden`` are the
     model's defaults (a mapping fills only the fields it reads), except the
     bookkeeping, which a golden record never holds. The values are equal; an amount
-    keeps the source's notation (25000.50 where the golden record says 25000.5).
+    keeps the source's notation (25000.50 where the golden record says 25000.5). It
+    shares nested lists and objects with ``golden``: a mapping never changes the
+    record it maps (its targets cannot overlap, ``hub.mapping.validate``).
     """
     for change in plan.pending.values():
-        if change.model is not None and change.data == golden:
-            record = change.model.model_dump()
-            record.update(hub_id=plan.hub_id, updated_at=None)
-            return record
+        if change.typed is not None and change.data == golden:
+            return {**change.typed, "hub_id": plan.hub_id, "updated_at": None}
     return spec.model.model_validate({**golden, "hub_id": plan.hub_id}).model_dump()
 
 

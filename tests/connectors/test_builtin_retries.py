@@ -70,3 +70,33 @@ def test_a_feed_that_does_not_advance_is_an_error(slept: list[float]) -> None:
         return_value=httpx.Response(200, json={"changes": [], "next": "5", "has_more": True}))
     with _erp() as erp, pytest.raises(FatalError, match="did not advance past 5"):
         list(erp.read_changes("customer", "5"))
+
+
+@respx.mock
+@pytest.mark.parametrize(("body", "message"), [
+    (b"{not json", "not JSON"),
+    (b'{"changes": [{"seq": 1, "resource": "customers", "id": 1, "op": "create", '
+     b'"at": "2026-03-01T08:00:00Z", "data": ["not", "an", "object"]}], '
+     b'"next": "1", "has_more": false}', "change page we cannot read"),
+    (b'{"changes": [], "has_more": false}', "change page we cannot read"),
+])
+def test_a_change_page_of_the_wrong_shape_is_a_fatal_error(body: bytes, message: str) -> None:
+    respx.get(f"{BASE}/erp/changes").mock(return_value=httpx.Response(200, content=body))
+    with _erp() as erp, pytest.raises(FatalError, match=message):
+        list(erp.read_changes("customer", None))
+
+
+@respx.mock
+def test_a_change_page_gives_each_record_its_data() -> None:
+    change = {"seq": 1, "resource": "customers", "id": 5, "op": "create",
+              "at": "2026-03-01T08:00:00Z",
+              "data": {"id": 5, "cust_no": "C-5", "cust_name": "A", "archived": False}}
+    respx.get(f"{BASE}/erp/changes").mock(return_value=httpx.Response(200, json={
+        "changes": [change], "next": "1", "has_more": False}))
+    with _erp() as erp:
+        [batch] = list(erp.read_changes("customer", None))
+    [record] = batch.records
+    assert (record.remote_id, record.data, record.deleted, batch.cursor) == (
+        "5", change["data"], False, "1")
+    assert record.updated_at is not None and record.updated_at.isoformat() == \
+        "2026-03-01T08:00:00+00:00"

@@ -7,6 +7,7 @@ the mapping normalises (a mapping that upper-cases a field owns upper-case value
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -58,7 +59,12 @@ ms_times = st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1),
 
 def assert_round_trip(mapping: CompiledMapping, model: type, record: object) -> None:
     dump = record.model_dump()  # type: ignore[attr-defined]
-    back = model.model_validate(mapping.to_canonical(mapping.to_remote(dump))).model_dump()
+    remote = mapping.to_remote(dump)
+    sent = copy.deepcopy(remote)
+    back = model.model_validate(mapping.to_canonical(remote)).model_dump()
+    # A mapping never changes the record it maps: the sync hands it records that share
+    # lists and objects with the golden record (``hub.sync.reconcile._typed_golden``).
+    assert dump == record.model_dump() and remote == sent  # type: ignore[attr-defined]
     owned = mapping.inbound_paths & mapping.outbound_paths
     assert owned
     for path in sorted(owned):

@@ -39,10 +39,10 @@ def _first_sight(spec: PipelineSpec) -> tuple[Plan, Change]:
     record = RemoteRecord(remote_id="7", data=CRM_ACCOUNT,
                           updated_at=datetime(2026, 3, 1, 8, tzinfo=timezone.utc))
     [observation], failed = map_records(spec, "crm", [record])
-    assert not failed and observation.model is not None
+    assert not failed and observation.typed is not None
     change = Change(hub_id="h-1", system="crm", remote_id="7", natural_key=observation.key,
                     data=observation.data, raw=record.data, deleted=False,
-                    source_updated_at=record.updated_at, model=observation.model)
+                    source_updated_at=record.updated_at, typed=observation.typed)
     return Plan(hub_id="h-1", pending={"crm": change}, remote_ids={}), change
 
 
