@@ -73,3 +73,15 @@ def test_items_with_side_effects_are_refused_one_by_one(
         ("SO-3", "error", "(item): Value error, fx_rate is required for BRL: the ERP has no "
                           "daily rate for it"),
     ]
+
+
+def test_a_batch_that_is_not_json_or_not_a_list_of_objects_is_422(client: TestClient) -> None:
+    broken = client.post("/erp/customers/batch-upsert", content=b'{"items": [{"cust_no": ',
+                         headers={"Content-Type": "application/json"})
+    assert broken.status_code == 422
+    [field] = broken.json()["fields"]
+    assert field["loc"] == "body" and field["message"].startswith("Invalid JSON")
+    shaped = client.post("/erp/customers/batch-upsert", json={"items": [{"cust_no": "C-1"}, 7]})
+    assert shaped.status_code == 422
+    assert [f["loc"] for f in shaped.json()["fields"]] == ["body.items.1"]
+    assert client.get("/erp/customers").json()["total"] == 0    # nothing was written

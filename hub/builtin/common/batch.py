@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, InstanceOf, TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from hub.builtin.common.bulk import insert_rows, update_rows
@@ -32,7 +32,9 @@ ItemOutcome = Literal["created", "updated", "unchanged", "error"]
 
 
 class BatchRequest(BaseModel):
-    items: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+    # Each item is checked to be an object and held as parsed; the resource's model
+    # validates it field by field next (``validate_docs``).
+    items: list[InstanceOf[dict[str, Any]]] = Field(max_length=MAX_BATCH)
     merge: bool = Field(False, description="Existing records: only the fields sent change.")
 
 
