@@ -48,7 +48,10 @@ class Resource:
         return self.key_fields[0] if len(self.key_fields) == 1 else "key"
 
     def key_of(self, data: Mapping[str, Any]) -> str:
-        return "@".join(str(data[f]).strip() for f in self.key_fields)
+        fields = self.key_fields
+        if len(fields) == 1:            # most resources: a batch upsert asks twice an item
+            return str(data[fields[0]]).strip()
+        return "@".join(str(data[f]).strip() for f in fields)
 
     def ref_of(self, data: Mapping[str, Any]) -> str | None:
         if self.ref_field is None:
