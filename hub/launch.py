@@ -168,11 +168,30 @@ def up(*, serve: bool = True, echo: Echo, prefect_port: int = 4200,
             serve_pipelines(settings.hub_file, echo)
 
 
+def clear_last_demo(settings: Settings, echo: Echo) -> None:
+    """The story needs the products as seeded: told a second time, it found the lamps
+    shipped and the order paid, and failed half way. So each demo starts from the
+    seed again, clearing the hub store and the reference systems it left, but only
+    the embedded SQLite files: databases given by URL are never cleared. Prefect's
+    run history stays."""
+    if settings.database_url or settings.builtin_database_url:
+        return
+    databases = [settings.data_dir / name for name in ("hub.db", "builtin.db")]
+    if not any(path.exists() for path in databases):
+        return
+    echo(f"Clearing the last demo's hub store and reference systems in {settings.data_dir}, "
+         "so that the story starts afresh (Prefect's run history stays) ...")
+    for path in databases:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 def demo(*, serve: bool = True, echo: Echo) -> None:
     from hub.builtin.seed import seed
 
     settings = get_settings()
     token = settings.builtin_token.get_secret_value()
+    clear_last_demo(settings, echo)
     with running_stack(settings, echo=echo) as stack:
         if builtin_is_empty(stack.builtin, token):
             echo("Seeding the reference CRM, ERP and OA with demo data ...")
