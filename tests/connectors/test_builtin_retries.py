@@ -75,9 +75,9 @@ def test_a_feed_that_does_not_advance_is_an_error(slept: list[float]) -> None:
 @respx.mock
 @pytest.mark.parametrize(("body", "message"), [
     (b"{not json", "not JSON"),
-    (b'{"changes": [{"seq": 1, "resource": "customers", "id": 1, "op": "create", '
-     b'"at": "2026-03-01T08:00:00Z", "data": ["not", "an", "object"]}], '
-     b'"next": "1", "has_more": false}', "change page we cannot read"),
+    ((b'{"changes": [{"seq": 1, "resource": "customers", "id": 1, "op": "create", '
+      b'"at": "2026-03-01T08:00:00Z", "data": ["not", "an", "object"]}], '
+      b'"next": "1", "has_more": false}'), "change page we cannot read"),
     (b'{"changes": [], "has_more": false}', "change page we cannot read"),
 ])
 def test_a_change_page_of_the_wrong_shape_is_a_fatal_error(body: bytes, message: str) -> None:
