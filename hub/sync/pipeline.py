@@ -19,8 +19,8 @@ DELETED_HASH = "deleted"
 class Side:
     system: str
     mapping: RecordMapping
-    reads: frozenset[str]
-    writes: frozenset[str]
+    reads: frozenset[str]       # canonical fields the pipeline reads from it (may be none)
+    writes: frozenset[str]      # canonical fields the pipeline may write to it
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,12 @@ class PipelineSpec:
         source_map = ctx.mapping(config.source, config.entity)
         target_map = ctx.mapping(config.target, config.entity)
         two_way = config.direction == "two_way"
+        # One-way, the pipeline writes nothing to its source and reads nothing of its
+        # target: no snapshot of the target is built, since no echo of it is compared.
         source = Side(config.source, source_map, source_map.inbound_fields,
                       source_map.outbound_fields if two_way else frozenset())
-        target = Side(config.target, target_map, target_map.inbound_fields,
+        target = Side(config.target, target_map,
+                      target_map.inbound_fields if two_way else frozenset(),
                       target_map.outbound_fields)
         return cls(name=name, config=config, model=ENTITIES[config.entity],
                    sides=(source, target),

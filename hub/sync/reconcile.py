@@ -187,10 +187,6 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str],
     links = {s.system: state.remote_ids_for_hub(session, entity=entity, system=s.system,
                                                 hub_ids=stored) for s in spec.sides}
     projectors = {s.system: spec.projector(s.system) for s in spec.sides}
-    # A side the pipeline never reads (a one-way target) needs no snapshot of what it
-    # holds: no echo of it will ever be compared, and the checkpoint stores none.
-    reads = {s.system: s.reads if s.system in spec.read_from else frozenset()
-             for s in spec.sides}
     forced: dict[str, dict[str, Any]] = defaultdict(dict)
     if stored:
         for conflict in state.resolved_conflicts(session, pipeline=spec.name, hub_ids=stored):
@@ -216,7 +212,7 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str],
             linked = hub_id in links[side.system]
             writes = side.writes if linked or spec.may_create_in(side.system) else frozenset()
             views.append(SideView(
-                system=side.system, reads=reads[side.system], writes=writes,
+                system=side.system, reads=side.reads, writes=writes,
                 snapshot=known.snapshot if known else None,
                 observed=row.data if row else None,
                 observed_at=row.source_updated_at if row else None,
