@@ -43,7 +43,7 @@ from hub.errors import AuthError, ConfigError, TradeHubError
 from hub.models import ENTITIES
 from hub.sync.context import SyncContext
 from hub.sync.events import pipelines_reading
-from hub.sync.observe import canonical_model
+from hub.sync.observe import canonical_record
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def check_mapping(ctx: SyncContext, system: str, events: list[ChangeEvent]) -> N
         unreadable = (f"event {event.event_id}: {event.entity} {event.remote_id} cannot be "
                       f"read with {system}'s mapping")
         try:
-            canonical_model(mapping, ENTITIES[event.entity], event.data)
+            canonical_record(mapping, ENTITIES[event.entity], event.data)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or None

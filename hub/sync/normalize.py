@@ -53,25 +53,12 @@ def normalise(value: Any) -> JsonValue:
     raise TypeError(f"cannot normalise {type(value).__name__}")
 
 
-def canonical_json(record: BaseModel, fields: frozenset[str] | None = None, *,
-                   dumped: dict[str, Any] | None = None) -> CanonicalJson:
-    """The record's fields (all, or ``fields``) in normalised JSON, hub bookkeeping left out.
-
-    ``dumped``, the record's Python-mode dump when the caller has made one, is read
-    instead of dumping again: for the fields pydantic dumps in normalised form, the
-    Python and JSON modes give the same values. The result may share nested lists and
-    objects with it.
-    """
+def canonical_json(record: BaseModel, fields: frozenset[str] | None = None) -> CanonicalJson:
+    """The record's fields (all, or ``fields``) in normalised JSON, hub bookkeeping left out."""
     split = _split(type(record), fields)
     if split is None:
-        data = record.model_dump(exclude=set(BOOKKEEPING))
-        if fields is not None:
-            data = {k: v for k, v in data.items() if k in fields}
-        return normalise(data)  # type: ignore[no-any-return]
+        return canonical_json_of(type(record), record.model_dump(), fields)
     order, plain, other = split
-    if dumped is not None:
-        return {name: dumped[name] if name in plain else normalise(dumped[name])
-                for name in order}
     # The serializer itself: ``model_dump``'s own handling of its arguments is about a
     # tenth of this function (valgrind), which runs for every record a sync reads.
     data = (type(record).__pydantic_serializer__.to_python(record, mode="json", include=plain)
@@ -79,6 +66,20 @@ def canonical_json(record: BaseModel, fields: frozenset[str] | None = None, *,
     for name in other:
         data[name] = normalise(getattr(record, name))
     return {name: data[name] for name in order}
+
+
+def canonical_json_of(model: type[BaseModel], dumped: dict[str, Any],
+                      fields: frozenset[str] | None = None) -> CanonicalJson:
+    """``canonical_json`` of the record whose Python-mode dump (``model_dump()``) is
+    ``dumped``, without the record: for the fields pydantic dumps in normalised form,
+    the Python and JSON modes give the same values. The result may share nested lists
+    and objects with ``dumped``."""
+    split = _split(model, fields)
+    if split is None:
+        return normalise({k: v for k, v in dumped.items()  # type: ignore[no-any-return]
+                          if k not in BOOKKEEPING and (fields is None or k in fields)})
+    order, plain, _ = split
+    return {name: dumped[name] if name in plain else normalise(dumped[name]) for name in order}
 
 
 def content_hash(data: CanonicalJson) -> str:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.models import ENTITIES, CanonicalRecord
+from hub.models.validated import validated_dump
 from hub.sync.config import PipelineConfig
 from hub.sync.context import RecordMapping, SyncContext
 from hub.sync.merge import Policy
-from hub.sync.normalize import canonical_json
+from hub.sync.normalize import canonical_json_of
 
 DELETED_HASH = "deleted"
 
@@ -63,10 +64,11 @@ class PipelineSpec:
         compared = side.reads & side.writes
 
         def project(golden: dict[str, Any]) -> dict[str, Any]:
-            record = self.model.model_validate({**golden, "hub_id": "-"}).model_dump()
+            record = validated_dump(self.model, {**golden, "hub_id": "-"})
             echoed = side.mapping.to_canonical(side.mapping.to_remote(record))
-            return canonical_json(self.model.model_validate({**echoed, "hub_id": "-"}),
-                                  compared)
+            return canonical_json_of(self.model,
+                                     validated_dump(self.model, {**echoed, "hub_id": "-"}),
+                                     compared)
         return project
 
     def key_of(self, canonical: dict[str, Any]) -> str | None:

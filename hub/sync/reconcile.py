@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import OutboundRecord, RemoteRecord, WriteResult
 from hub.errors import TradeHubError
+from hub.models.validated import validated_dump
 from hub.store.base import Document, Encoded
 from hub.store.db import json_dumps
 from hub.sync import state
@@ -290,7 +291,7 @@ def _typed_golden(spec: PipelineSpec, plan: Plan, golden: dict[str, Any]) -> dic
     for change in plan.pending.values():
         if change.typed is not None and change.data == golden:
             return {**change.typed, "hub_id": plan.hub_id, "updated_at": None}
-    return spec.model.model_validate({**golden, "hub_id": plan.hub_id}).model_dump()
+    return validated_dump(spec.model, {**golden, "hub_id": plan.hub_id})
 
 
 def _send_writes(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan],
