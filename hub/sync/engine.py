@@ -31,6 +31,10 @@ from hub.sync.reconcile import BatchWork, commit_batch, plan_batch, reconcile, w
 
 log = logging.getLogger(__name__)
 
+HEARTBEAT_SECONDS = 10.0
+"""How often a run extends its lock (``lock.DEFAULT_TTL``: minutes). Once a batch, it was
+a write transaction of its own every fifth of a second of a full sync."""
+
 Progress = Callable[[str, RunCounts], None]
 StepFn = Callable[[], StepResult]
 Mapped = tuple[Batch, list[Observation], list[tuple[RemoteRecord, Exception]]]
@@ -64,6 +68,7 @@ class PipelineRun:
         self.partition = partition
         self._parts: list[parts.PartProcess] = []
         self._holder: str | None = None
+        self._refreshed = 0.0                        # time.monotonic() of the last heartbeat
         self._readers: dict[str, Prefetch[Batch]] = {}
         self._ahead: dict[str, Ahead | None] = {}       # the next batch, mapped (and planned)
         self._writer: ThreadPoolExecutor | None = None
@@ -86,6 +91,7 @@ class PipelineRun:
         sessions = self.ctx.sessions
         self._holder = lock.new_holder()
         lock.acquire(sessions, self.name, self._holder)
+        self._refreshed = time.monotonic()
         with sessions() as session, session.begin():
             run = SyncRun(pipeline=self.name, flow_run_id=flow_run_id)
             session.add(run)
@@ -125,8 +131,14 @@ class PipelineRun:
                     setattr(run, name, value)
 
     def _heartbeat(self) -> None:
-        if self._holder:
+        """Extend the lock once every ``HEARTBEAT_SECONDS``, checked before each step.
+
+        A step that ran longer than the lock's TTL is followed by a refresh at once, so
+        a run whose lock expired and was taken over still stops before its next batch.
+        """
+        if self._holder and time.monotonic() - self._refreshed >= HEARTBEAT_SECONDS:
             lock.refresh(self.ctx.sessions, self.name, self._holder)
+            self._refreshed = time.monotonic()
 
     # -- steps ------------------------------------------------------------------------
     def observe_step(self, system: str) -> StepResult:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hub.errors import PipelineBusyError
 from hub.services import AppServer
-from hub.store.tables import Conflict, DeadLetter, SyncRun
-from hub.sync import lock
+from hub.store.tables import Conflict, DeadLetter, PipelineLock, SyncRun
+from hub.sync import engine, lock
 from hub.sync.config import HubConfig
 from hub.sync.context import SyncContext
 from hub.sync.replay import replay_dead_letters
@@ -171,3 +171,38 @@ def test_deletes_propagate_as_archive(products: AppServer, crm: Product, erp: Pr
     assert result.counts.deleted == 1
     assert erp.by_key("customers", "A-0002")["archived"] is True
     assert erp.by_key("customers", "A-0001")["archived"] is False
+
+
+def test_a_run_that_lost_its_lock_stops_before_its_next_batch(
+        products: AppServer, crm: Product, erp: Product, make_context: MakeContext,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its lock expired (a step outlived the TTL) and another runner took it: the
+    heartbeat before the next batch finds out, and nothing more is written."""
+    crm.upsert("customers", accounts(60))                 # three batches of 20
+    ctx = make_context(hub_config(products.url, pipeline("one_way")))
+    monkeypatch.setattr(engine, "HEARTBEAT_SECONDS", 0.0)  # as if each step took long
+    real_refresh = lock.refresh
+    refreshes: list[str] = []
+
+    def taken_over_before_the_second_batch(factory, pipeline_name, holder):  # type: ignore[no-untyped-def]
+        refreshes.append(holder)
+        if len(refreshes) == 2:
+            with factory() as session, session.begin():
+                session.execute(update(PipelineLock).values(holder="another-worker"))
+        real_refresh(factory, pipeline_name, holder)
+
+    monkeypatch.setattr(lock, "refresh", taken_over_before_the_second_batch)
+    with pytest.raises(PipelineBusyError, match="lost its lock"):
+        sync(ctx, "customers")
+    assert len(erp.all("customers")) == 20
+
+
+def test_a_run_extends_its_lock_on_a_clock_not_every_batch(
+        products: AppServer, crm: Product, make_context: MakeContext,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    crm.upsert("customers", accounts(60))
+    ctx = make_context(hub_config(products.url, pipeline("one_way")))
+    refreshed: list[str] = []
+    monkeypatch.setattr(lock, "refresh", lambda factory, name, holder: refreshed.append(name))
+    assert sync(ctx, "customers").counts.created == 60
+    assert refreshed == []          # three batches, well inside HEARTBEAT_SECONDS
