@@ -1,6 +1,6 @@
 """Batch upsert: idempotent by natural key, one result per item, bulk queries.
 
-Items are matched to stored rows with one ``IN`` query per chunk, checked against
+Items are matched to stored rows with one query (``one_of``: the keys bound once), checked against
 referenced resources with one query per reference, and written with executemany
 inserts/updates; only resources whose writes have side effects go item by item
 (each inside a savepoint, so a refused item leaves nothing behind).
@@ -9,7 +9,7 @@ inserts/updates; only resources whose writes have side effects go item by item
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -24,8 +24,8 @@ from hub.builtin.common.product import Writer, represent_encoded
 from hub.builtin.common.resource import Doc, Resource
 from hub.store.base import Encoded
 from hub.store.db import json_dumps
+from hub.store.values import one_of
 
-CHUNK = 500
 MAX_BATCH = 10_000
 
 ItemOutcome = Literal["created", "updated", "unchanged", "error"]
@@ -57,18 +57,12 @@ class BatchResponse(BaseModel):
     summary: BatchSummary
 
 
-def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]
-
-
 def existing_keys(writer: Writer, resource: Resource, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
     table = resource.table
-    found: set[str] = set()
-    for part in chunks(keys):
-        found.update(writer.session.execute(
-            select(table.key).where(table.key.in_(part), table.archived.is_(False))).scalars())
-    return found
+    return set(writer.session.execute(select(table.key).where(
+        one_of(writer.session, table.key, keys), table.archived.is_(False))).scalars())
 
 
 def check_references(writer: Writer, resource: Resource, docs: dict[int, Doc]) -> dict[int, str]:
@@ -141,10 +135,11 @@ def upsert_items(writer: Writer, resource: Resource, raw_items: Sequence[dict[st
 
     table = resource.table
     stored: dict[str, Any] = {}
-    for part in chunks([k for k in keyed if "\x00" not in k]):  # see routes.storable
+    wanted = [k for k in keyed if "\x00" not in k]             # see routes.storable
+    if wanted:
         for row in writer.session.execute(
                 select(table.id, table.key, table.data, table.archived, table.created_at)
-                .where(table.key.in_(part))):
+                .where(one_of(writer.session, table.key, wanted))):
             stored[row.key] = row
 
     keys = {index: key for key, index in keyed.items()}
