@@ -72,6 +72,8 @@ def _as_dicts(schema: Schema) -> Schema:
             and (isinstance(schema.get("default"), BaseModel)
                  or schema.get("default_factory") not in (None, *_EMPTY))):
         raise _NeedsTheModel(kind)          # the default may be a model
+    if kind in ("tuple", "arguments"):
+        raise _NeedsTheModel(kind)          # rare in records; not worth converting
     converted = dict(schema)
     for key in _CHILDREN:
         if isinstance(schema.get(key), dict):
@@ -80,8 +82,6 @@ def _as_dicts(schema: Schema) -> Schema:
         converted["definitions"] = [_as_dicts(d) for d in schema["definitions"]]
     if kind in ("union", "tagged-union"):
         converted["choices"] = _choices(schema["choices"])
-    if kind in ("tuple", "arguments"):
-        raise _NeedsTheModel(kind)          # rare in records; not worth converting
     return converted
 
 

@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -184,7 +185,8 @@ def test_a_run_that_lost_its_lock_stops_before_its_next_batch(
     real_refresh = lock.refresh
     refreshes: list[str] = []
 
-    def taken_over_before_the_second_batch(factory, pipeline_name, holder):  # type: ignore[no-untyped-def]
+    def taken_over_before_the_second_batch(factory: Any, pipeline_name: str,
+                                           holder: str) -> None:
         refreshes.append(holder)
         if len(refreshes) == 2:
             with factory() as session, session.begin():

@@ -1,9 +1,9 @@
 """Batch upsert: idempotent by natural key, one result per item, bulk queries.
 
-Items are matched to stored rows with one query (``one_of``: the keys bound once), checked against
-referenced resources with one query per reference, and written with executemany
-inserts/updates; only resources whose writes have side effects go item by item
-(each inside a savepoint, so a refused item leaves nothing behind).
+Items are matched to stored rows with one query (``one_of``: the keys bound once),
+checked against referenced resources with one query per reference, and written with
+executemany inserts/updates; only resources whose writes have side effects go item by
+item (each inside a savepoint, so a refused item leaves nothing behind).
 """
 
 from __future__ import annotations
