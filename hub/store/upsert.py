@@ -77,11 +77,24 @@ class DriverStatement:
         if not rows:
             return []
         keys = [source.get(n, n) if source else n for n in self.names]
-        columns = [_bound(p, [row[k] for row in rows])
-                   for k, p in zip(keys, self.processors, strict=True)]
+        return self.bind_columns({n: [row[k] for row in rows]
+                                  for n, k in zip(self.names, keys, strict=True)}, len(rows))
+
+    def bind_columns(self, columns: Mapping[str, Sequence[Any]], count: int,
+                     shared: Mapping[str, Any] | None = None) -> list[Any]:
+        """The driver's parameters for ``count`` rows given column by column: each
+        parameter's values from ``columns``, or its one value for every row from
+        ``shared``."""
+        bound = []
+        for name, processor in zip(self.names, self.processors, strict=True):
+            if shared is not None and name in shared:
+                value = shared[name]
+                bound.append([value if processor is None else processor(value)] * count)
+            else:
+                bound.append(_bound(processor, columns[name]))
         if self.positional:
-            return list(zip(*columns, strict=True))
-        return [dict(zip(self.names, values, strict=True)) for values in zip(*columns, strict=True)]
+            return list(zip(*bound, strict=True))
+        return [dict(zip(self.names, values, strict=True)) for values in zip(*bound, strict=True)]
 
     def with_rows(self, count: int) -> str:
         """The INSERT with ``count`` rows in its VALUES, each bound as the one row was."""
@@ -91,27 +104,48 @@ class DriverStatement:
 
 
 def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
-                *, keys: Sequence[str] | None = None) -> None:
-    """INSERT many rows (an upsert on ``keys``) on the driver itself
-    (``DriverStatement``); another dialect takes SQLAlchemy's ordinary path."""
-    if not rows:
+               *, keys: Sequence[str] | None = None) -> None:
+    """INSERT many rows (an upsert on ``keys``); see ``write_columns``."""
+    if rows:
+        write_columns(session, table, {name: [row[name] for row in rows] for name in rows[0]},
+                      keys=keys)
+
+
+def write_columns(session: Session, table: Table, columns: Mapping[str, Sequence[Any]], *,
+                  shared: Mapping[str, Any] | None = None,
+                  keys: Sequence[str] | None = None) -> None:
+    """INSERT rows given column by column (an upsert on ``keys``) on the driver itself
+    (``DriverStatement``); another dialect takes SQLAlchemy's ordinary path.
+
+    ``columns`` holds each column's values, one a row; ``shared`` the values every row
+    has (a batch's entity, system, time), converted once. A checkpoint hands over its
+    columns as it gathered them, instead of a dict a row taken apart again here.
+    """
+    count = len(next(iter(columns.values()))) if columns else 0
+    if not count:
         return
+    shared = shared or {}
     connection = session.connection()
     dialect = connection.dialect
-    if dialect.name not in INSERTS:
-        if keys:
+    names = (*columns, *shared)
+    driver = None
+    if dialect.name in INSERTS:
+        statement, driver = _compiled(dialect, table, names, tuple(keys or ()))
+    if driver is None:
+        rows = [dict(zip(columns, values, strict=True), **shared)
+                for values in zip(*columns.values(), strict=True)]
+        if dialect.name in INSERTS:
+            session.execute(statement, rows)
+        elif keys:
             upsert_rows(session, table, rows, keys=keys)
         else:
-            session.execute(table.insert(), list(rows))
+            session.execute(table.insert(), rows)
         return
-    statement, driver = _compiled(dialect, table, tuple(rows[0]), tuple(keys or ()))
-    if driver is None:
-        session.execute(statement, list(rows))
-        return
+    parameters = driver.bind_columns(columns, count, shared)
     if dialect.name == "sqlite" and driver.positional:
-        _insert_at_once(connection, driver, driver.bind(rows))
+        _insert_at_once(connection, driver, parameters)
     else:
-        connection.exec_driver_sql(driver.sql, driver.bind(rows))
+        connection.exec_driver_sql(driver.sql, parameters)
 
 
 @lru_cache(maxsize=256)

@@ -25,7 +25,7 @@ from hub.store.tables import (
     PendingChange,
     RecordHash,
 )
-from hub.store.upsert import upsert_rows, write_many
+from hub.store.upsert import upsert_rows, write_columns, write_many
 from hub.store.values import one_of
 
 if TYPE_CHECKING:
@@ -84,10 +84,9 @@ def add_links(session: Session, *, entity: str, system: str,
               pairs: Sequence[tuple[str, str]]) -> None:
     """Link (hub id, remote id) pairs; the unique constraints refuse a double match."""
     if pairs:
-        now = utcnow()
-        write_many(session, Link.__table__, [
-            {"entity": entity, "hub_id": h, "system": system, "remote_id": r, "created_at": now}
-            for h, r in pairs])
+        hub_ids, remote_ids = zip(*pairs, strict=True)
+        write_columns(session, Link.__table__, {"hub_id": hub_ids, "remote_id": remote_ids},
+                      shared={"entity": entity, "system": system, "created_at": utcnow()})
 
 
 # -- golden records and natural keys ------------------------------------------------
@@ -121,10 +120,12 @@ def hub_ids_by_natural_key(session: Session, *, entity: str, pipeline: str,
 
 def save_golden(session: Session, *, entity: str,
                 records: Sequence[tuple[str, str | None, Document]]) -> None:
-    now = utcnow()
-    write_many(session, CanonicalState.__table__, [
-        {"entity": entity, "hub_id": h, "natural_key": k, "data": d, "updated_at": now}
-        for h, k, d in records], keys=("entity", "hub_id"))
+    if records:
+        hub_ids, keys, documents = zip(*records, strict=True)
+        write_columns(session, CanonicalState.__table__,
+                      {"hub_id": hub_ids, "natural_key": keys, "data": documents},
+                      shared={"entity": entity, "updated_at": utcnow()},
+                      keys=("entity", "hub_id"))
 
 
 # -- per-side hashes and snapshots -----------------------------------------------------
@@ -156,11 +157,13 @@ def save_side_states(session: Session, *, entity: str, system: str,
                      states: Sequence[tuple[str, str, Document | None, datetime | None, bool]]
                      ) -> None:
     """(hub id, hash, snapshot, source updated_at, written by hub) per record."""
-    now = utcnow()
-    write_many(session, RecordHash.__table__, [
-        {"entity": entity, "hub_id": h, "system": system, "hash": digest, "snapshot": snap,
-         "source_updated_at": at, "written_by_hub": written, "updated_at": now}
-        for h, digest, snap, at, written in states], keys=("entity", "hub_id", "system"))
+    if states:
+        hub_ids, digests, snapshots, times, written = zip(*states, strict=True)
+        write_columns(session, RecordHash.__table__, {
+            "hub_id": hub_ids, "hash": digests, "snapshot": snapshots,
+            "source_updated_at": times, "written_by_hub": written},
+            shared={"entity": entity, "system": system, "updated_at": utcnow()},
+            keys=("entity", "hub_id", "system"))
 
 
 # -- pending changes -------------------------------------------------------------------
@@ -258,6 +261,6 @@ def resolved_conflicts(session: Session, *, pipeline: str,
 def add_outbox(session: Session, events: Sequence[dict[str, Any]]) -> None:
     """Record committed changes for outbound delivery (same transaction as the change)."""
     if events:
-        now = utcnow()
-        write_many(session, OutboxEvent.__table__,
-                    [{**event, "created_at": now} for event in events])
+        write_columns(session, OutboxEvent.__table__,
+                      {name: [event[name] for event in events] for name in events[0]},
+                      shared={"created_at": utcnow()})
