@@ -29,6 +29,8 @@ from connectors.base import (
     Partition,
     RemoteRecord,
     WriteResult,
+    remote_records,
+    write_results,
 )
 from connectors.builtin.config import BuiltinConfig
 from connectors.builtin.routes import ROUTES, Route
@@ -149,8 +151,8 @@ class BuiltinConnector(Connector):
             if page.has_more and page.next == since:
                 raise FatalError(f"{self.system}: the change feed did not advance past {since}",
                                  system=self.system)
-            records = [self._record(c) for c in page.changes
-                       if c.op == "delete" or route.holds(c.data)]
+            records = remote_records(self._fields(c) for c in page.changes
+                                     if c.op == "delete" or route.holds(c.data))
             yield Batch(records=records, cursor=page.next)
             since = page.next
             if not page.has_more:
@@ -159,10 +161,11 @@ class BuiltinConnector(Connector):
                          system=self.system)
 
     @staticmethod
-    def _record(change: FeedChange) -> RemoteRecord:
+    def _fields(change: FeedChange) -> dict[str, Any]:
+        """A change's ``RemoteRecord``, by field."""
         deleted = change.op == "delete" or change.data.get("archived") is True
-        return RemoteRecord(remote_id=str(change.id), data=change.data, updated_at=change.at,
-                            deleted=deleted)
+        return {"remote_id": str(change.id), "data": change.data, "updated_at": change.at,
+                "deleted": deleted}
 
     def get(self, entity: str, remote_id: str) -> RemoteRecord | None:
         route = self._route(entity)
@@ -209,23 +212,26 @@ class BuiltinConnector(Connector):
                 if len(answered) != len(part):
                     raise FatalError(f"{self.system} answered {len(answered)} results for "
                                      f"{len(part)} items", system=self.system)
-                for i, result in zip(part, answered, strict=True):
-                    results[i] = self._result(records[i], result, merged_into=route.merge)
+                made = write_results(self._result(records[i], result, merged_into=route.merge)
+                                     for i, result in zip(part, answered, strict=True))
+                for i, made_result in zip(part, made, strict=True):
+                    results[i] = made_result
         return [r for r in results if r is not None]
 
     @staticmethod
     def _result(record: OutboundRecord, result: Mapping[str, Any], *,
-                merged_into: bool = False) -> WriteResult:
+                merged_into: bool = False) -> dict[str, Any]:
+        """An item's answer as its ``WriteResult``, by field."""
         if result["outcome"] == "error":
-            return WriteResult(hub_id=record.hub_id, outcome="failed", error_code="refused",
-                               error=result.get("error"))
+            return {"hub_id": record.hub_id, "outcome": "failed", "error_code": "refused",
+                    "error": result.get("error")}
         remote_id = str(result["id"])
         if merged_into:
             # Several shipments or payments patch one order: each keeps its own identity.
             remote_id = f"{remote_id}#{record.natural_key}"
         if result["outcome"] not in ("created", "updated", "unchanged"):
             raise FatalError(f"unknown outcome {result['outcome']!r} in a batch-upsert answer")
-        return WriteResult(hub_id=record.hub_id, outcome=result["outcome"], remote_id=remote_id)
+        return {"hub_id": record.hub_id, "outcome": result["outcome"], "remote_id": remote_id}
 
     def delete(self, entity: str, remote_ids: Sequence[str], *,
                archive: bool = True) -> list[WriteResult]:
@@ -266,7 +272,7 @@ class BuiltinConnector(Connector):
         entities = [e for e, r in self.routes.items() if r.readable and r.resource == event.resource]
         if not entities:
             return []
-        record = self._record(event)
+        [record] = remote_records([self._fields(event)])
         return [ChangeEvent(event_id=event.event_id, entity=entities[0], remote_id=record.remote_id,
                             kind="delete" if record.deleted else "upsert", data=event.data,
                             occurred_at=event.at)]
