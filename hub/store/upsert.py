@@ -179,7 +179,7 @@ def _insert_at_once(connection: Connection, driver: DriverStatement,
         connection.exec_driver_sql(driver.with_rows(len(part)), tuple(chain.from_iterable(part)))
 
 
-def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+def _bound(processor: Callable[[Any], Any] | None, values: Sequence[Any]) -> Sequence[Any]:
     """One column's values as the driver takes them; a shared one converted once."""
     if processor is None:
         return values
