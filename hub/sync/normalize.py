@@ -4,10 +4,10 @@ Two systems may say ``1000.5`` and ``1000.50``, or ``+08:00`` and ``Z`` for the 
 instant; the hub compares, hashes and stores the normalised form, so echo
 suppression and field diffs are not fooled by notation.
 
-The sync runs this for every record it reads, so ``canonical_json`` lets pydantic's
-own JSON-mode dump (compiled code) produce every field whose JSON form already is
-the normalised form (strings, numbers, booleans, lists and models of those) and
-normalises only the rest (amounts, times, sets) in Python.
+The sync runs this for every record it reads, on the record's Python-mode dump (what
+``hub.models.validated`` gives): ``canonical_json`` takes every field whose dump
+already is the normalised form (strings, numbers, booleans, lists and models of
+those) as it is and normalises only the rest (amounts, times, sets) in Python.
 """
 
 from __future__ import annotations
@@ -53,32 +53,20 @@ def normalise(value: Any) -> JsonValue:
     raise TypeError(f"cannot normalise {type(value).__name__}")
 
 
-def canonical_json(record: BaseModel, fields: frozenset[str] | None = None) -> CanonicalJson:
-    """The record's fields (all, or ``fields``) in normalised JSON, hub bookkeeping left out."""
-    split = _split(type(record), fields)
-    if split is None:
-        return canonical_json_of(type(record), record.model_dump(), fields)
-    order, plain, other = split
-    # The serializer itself: ``model_dump``'s own handling of its arguments is about a
-    # tenth of this function (valgrind), which runs for every record a sync reads.
-    data = (type(record).__pydantic_serializer__.to_python(record, mode="json", include=plain)
-            if plain else {})
-    for name in other:
-        data[name] = normalise(getattr(record, name))
-    return {name: data[name] for name in order}
+def canonical_json(model: type[BaseModel], dumped: dict[str, Any],
+                   fields: frozenset[str] | None = None) -> CanonicalJson:
+    """The fields (all, or ``fields``) of the record whose Python-mode dump
+    (``model_dump()``) is ``dumped``, in normalised JSON, hub bookkeeping left out.
 
-
-def canonical_json_of(model: type[BaseModel], dumped: dict[str, Any],
-                      fields: frozenset[str] | None = None) -> CanonicalJson:
-    """``canonical_json`` of the record whose Python-mode dump (``model_dump()``) is
-    ``dumped``, without the record: for the fields pydantic dumps in normalised form,
-    the Python and JSON modes give the same values. The result may share nested lists
-    and objects with ``dumped``."""
+    For the fields pydantic dumps in normalised form, the Python and JSON modes give
+    the same values, so those are taken as they are. The result may share nested lists
+    and objects with ``dumped``.
+    """
     split = _split(model, fields)
     if split is None:
         return normalise({k: v for k, v in dumped.items()  # type: ignore[no-any-return]
                           if k not in BOOKKEEPING and (fields is None or k in fields)})
-    order, plain, _ = split
+    order, plain = split
     return {name: dumped[name] if name in plain else normalise(dumped[name]) for name in order}
 
 
@@ -95,16 +83,16 @@ def content_hash(data: CanonicalJson) -> str:
 
 @lru_cache(maxsize=256)
 def _split(model: type[BaseModel], fields: frozenset[str] | None
-           ) -> tuple[tuple[str, ...], set[str], tuple[str, ...]] | None:
-    """(field order, fields pydantic dumps in normalised form, fields to normalise);
-    None for a model whose dump may hold more than its declared fields."""
+           ) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """(field order, the fields pydantic dumps in normalised form); None for a model
+    whose dump may hold more than its declared fields."""
     if not _plain_model(model, allow_extra=False):
         return None
     order = tuple(name for name, info in model.model_fields.items()
                   if name not in BOOKKEEPING and not info.exclude
                   and (fields is None or name in fields))
-    plain = {name for name in order if _plain(model.model_fields[name].annotation)}
-    return order, plain, tuple(name for name in order if name not in plain)
+    return order, frozenset(name for name in order
+                            if _plain(model.model_fields[name].annotation))
 
 
 def _plain_model(model: type[BaseModel], *, allow_extra: bool = True) -> bool:

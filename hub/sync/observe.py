@@ -29,7 +29,7 @@ from hub.store.base import utcnow
 from hub.sync import state
 from hub.sync.counts import RunCounts
 from hub.sync.ids import derived_hub_id
-from hub.sync.normalize import canonical_json_of, content_hash
+from hub.sync.normalize import canonical_json, content_hash
 from hub.sync.pipeline import DELETED_HASH, PipelineSpec
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def map_records(spec: PipelineSpec, system: str, records: Sequence[RemoteRecord]
             continue
         # One dump serves both the comparison (``data``) and a write of this very record
         # (``_typed_golden``).
-        data = canonical_json_of(spec.model, typed, side.reads)
+        data = canonical_json(spec.model, typed, side.reads)
         observed.append(Observation(record, data, content_hash(data), spec.key_of(data),
                                     typed))
     return observed, failed

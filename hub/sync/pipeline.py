@@ -11,7 +11,7 @@ from hub.models.validated import validated_dump
 from hub.sync.config import PipelineConfig
 from hub.sync.context import RecordMapping, SyncContext
 from hub.sync.merge import Policy
-from hub.sync.normalize import canonical_json_of
+from hub.sync.normalize import canonical_json
 
 DELETED_HASH = "deleted"
 
@@ -66,7 +66,7 @@ class PipelineSpec:
         def project(golden: dict[str, Any]) -> dict[str, Any]:
             record = validated_dump(self.model, {**golden, "hub_id": "-"})
             echoed = side.mapping.to_canonical(side.mapping.to_remote(record))
-            return canonical_json_of(self.model,
+            return canonical_json(self.model,
                                      validated_dump(self.model, {**echoed, "hub_id": "-"}),
                                      compared)
         return project
