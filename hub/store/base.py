@@ -53,13 +53,24 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
-class Encoded(str):
-    """A JSON document already encoded; a ``JsonColumn`` binds it as it is.
+class Encoded:
+    """A JSON document already encoded; a ``JsonColumn`` binds its text as it is.
 
     A sync stores the same record in several columns of one checkpoint (the golden
     record, its outbox event, the source's snapshot), and a reference product stores a
-    record and its feed row: encoding it once serves them all.
+    record and its feed row: encoding it once serves them all. The columns bind the
+    one ``text`` object, not a copy each: a driver converts each string object it
+    binds to UTF-8 and keeps that on the object, so a copy per column would convert
+    the document again for each.
     """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Encoded({self.text!r})"
 
 
 Document = dict[str, Any] | Encoded
@@ -78,7 +89,7 @@ class JsonColumn(TypeDecorator[Any]):
 
         def process(value: Any) -> Any:
             if isinstance(value, Encoded):
-                return str(value)
+                return value.text
             return value if inner is None else inner(value)
         return process
 

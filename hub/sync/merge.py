@@ -51,6 +51,9 @@ class FieldConflict:
 
 @dataclass
 class MergeResult:
+    """What a merge decided. Its records may be the very dict a side showed (a first
+    sight copies nothing): replace them, never change them in place."""
+
     golden: Json
     writes: dict[str, frozenset[str]]           # system → fields to write (empty: nothing)
     snapshots: dict[str, Json]                  # system → what it will hold afterwards
@@ -109,7 +112,10 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
         return None
     observed = source.observed
     assert observed is not None
-    new = dict(observed)               # first sight: even a non-owner's value seeds a field
+    # First sight: even a non-owner's value seeds a field, so what was seen is the
+    # golden record and the source's snapshot, the same dict (see MergeResult): the
+    # checkpoint then knows them equal without comparing them field by field.
+    new = observed
     writes: dict[str, frozenset[str]] = {}
     snapshots: dict[str, Json] = {}
     for side in sides:
@@ -117,7 +123,7 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
             expected = _expected(side, new) if side.writes else new
             to_write = frozenset(name for name in side.writes if name in new and observed.get(
                 name, _MISSING) != expected.get(name, new[name]))
-            after = dict(observed)
+            after = observed
         else:
             to_write = side.writes.intersection(new)
             after = {}
@@ -125,6 +131,7 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
         if echoed:
             if side is not source:
                 expected = _expected(side, new)
+            after = dict(after)
             for name in echoed:
                 if name in new:
                     after[name] = expected.get(name, new[name])

@@ -235,12 +235,13 @@ def _ensure_key(spec: PipelineSpec, hub_id: str, merged: MergeResult) -> str | N
         return key
     [key_field] = spec.key_fields
     key = derived_key(hub_id)
-    merged.golden[key_field] = key
+    merged.golden = {**merged.golden, key_field: key}      # replaced: it may be shared
     for side in spec.sides:
         if key_field in side.writes:
             merged.writes[side.system] = merged.writes[side.system] | {key_field}
             if key_field in side.reads:
-                merged.snapshots[side.system][key_field] = key
+                merged.snapshots[side.system] = {**merged.snapshots[side.system],
+                                                 key_field: key}
     return key
 
 
@@ -289,7 +290,7 @@ def _typed_golden(spec: PipelineSpec, plan: Plan, golden: dict[str, Any]) -> dic
     record it maps (its targets cannot overlap, ``hub.mapping.validate``).
     """
     for change in plan.pending.values():
-        if change.typed is not None and change.data == golden:
+        if change.typed is not None and (change.data is golden or change.data == golden):
             return {**change.typed, "hub_id": plan.hub_id, "updated_at": None}
     return validated_dump(spec.model, {**golden, "hub_id": plan.hub_id})
 
@@ -382,11 +383,13 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
             if (row is None and not written) or not read:
                 continue                  # a side never read needs no echo bookkeeping
             snapshot = merged.snapshots[system]
-            digest = (row.digest if row is not None and row.digest and snapshot == row.data
+            # (``is`` first: a first sight's snapshot is the very dict read, and golden)
+            digest = (row.digest if row is not None and row.digest
+                      and (snapshot is row.data or snapshot == row.data)
                       else content_hash(snapshot))
-            side_rows[system].append((
-                plan.hub_id, digest, golden if snapshot == merged.golden else snapshot,
-                row.source_updated_at if row else None, written))
+            same = snapshot is merged.golden or snapshot == merged.golden
+            side_rows[system].append((plan.hub_id, digest, golden if same else snapshot,
+                                      row.source_updated_at if row else None, written))
         if not plan.fresh:
             resolved.append(plan.hub_id)
     state.save_golden(session, entity=entity, records=golden_rows)

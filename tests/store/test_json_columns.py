@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from hub.store.base import Encoded, utcnow
+from hub.store.base import Encoded, JsonColumn, utcnow
 from hub.store.db import json_dumps, session_factory, transaction
 from hub.store.tables import CanonicalState, RecordHash
 from hub.store.upsert import write_many
@@ -24,3 +24,16 @@ def test_an_encoded_document_reads_back_as_the_object_not_a_string(store_engine:
     with factory() as session:
         assert session.scalars(select(CanonicalState.data)).one() == DOC
         assert session.scalars(select(RecordHash.snapshot)).one() == DOC
+
+
+def test_the_columns_storing_one_encoded_document_bind_one_plain_string(
+        store_engine: Engine) -> None:
+    """A checkpoint stores the golden record in up to three columns. The driver turns
+    each string object it binds into UTF-8 once and keeps that on the object, so all
+    three must get the same plain ``str`` (a copy per bind would convert the document
+    three times)."""
+    bind = JsonColumn().dialect_impl(store_engine.dialect).bind_processor(store_engine.dialect)
+    encoded = Encoded(json_dumps(DOC))
+    first, second = bind(encoded), bind(encoded)
+    assert type(first) is str
+    assert first is second is encoded.text

@@ -20,7 +20,7 @@ from hub.store.upsert import DriverStatement, write_many
 
 def _copy_value(table: Table, column: str, value: Any) -> Any:
     if isinstance(value, Encoded):
-        return str(value)
+        return value.text
     if value is not None and isinstance(table.c[column].type, (JSON, JsonColumn)):
         return json_dumps(value)
     return value
