@@ -62,11 +62,24 @@ def _steps(text: str) -> tuple[str | int, ...]:
     return tuple(parse_path(text).steps())
 
 
+@lru_cache(maxsize=1024)
+def _key_steps(paths: tuple[str, ...]) -> str | tuple[tuple[str | int, ...], ...]:
+    """Each key path's steps; for the usual key, one top-level field, just its name."""
+    steps = tuple(_steps(text) for text in paths)
+    if len(steps) == 1 and len(steps[0]) == 1 and isinstance(steps[0][0], str):
+        return steps[0][0]
+    return steps
+
+
 def _key_of(record: Record, paths: tuple[str, ...]) -> str | None:
+    steps = _key_steps(paths)
+    if steps.__class__ is str and record.__class__ is dict:   # one top-level field: a sync
+        value = record.get(steps)   # type: ignore[call-overload]   # asks every record
+        return None if value is None or value == "" else str(value).strip()
     parts = []
-    for text in paths:
+    for path in steps:
         value: Any = record
-        for step in _steps(text):
+        for step in path:
             if isinstance(value, dict):
                 value = value.get(step)
             elif isinstance(value, list) and isinstance(step, int) and len(value) > step:

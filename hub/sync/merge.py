@@ -103,13 +103,18 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
     ``_merge_fields`` gives (tests hold the two to that), with none of its bookkeeping;
     returns None for any other case.
     """
-    seen = [side for side in sides if side.observed is not None]
-    if len(seen) != 1 or seen[0].snapshot is not None:
+    # Plain loops: a comprehension is a function made and called, for every record.
+    source: SideView | None = None
+    for side in sides:
+        if side.observed is not None:
+            if source is not None:
+                return None                 # seen on two sides
+            source = side
+    if source is None or source.snapshot is not None:
         return None
-    [source] = seen
-    others = [side for side in sides if side is not source]
-    if any(side.linked or side.snapshot is not None for side in others):
-        return None
+    for side in sides:
+        if side is not source and (side.linked or side.snapshot is not None):
+            return None
     observed = source.observed
     assert observed is not None
     # First sight: even a non-owner's value seeds a field, so what was seen is the
@@ -120,9 +125,11 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
     snapshots: dict[str, Json] = {}
     for side in sides:
         if side is source:
-            expected = _expected(side, new) if side.writes else new
-            to_write = frozenset(name for name in side.writes if name in new and observed.get(
-                name, _MISSING) != expected.get(name, new[name]))
+            to_write = frozenset()
+            if side.writes:
+                expected = _expected(side, new)
+                to_write = frozenset(name for name in side.writes if name in new and observed.get(
+                    name, _MISSING) != expected.get(name, new[name]))
             after = observed
         else:
             to_write = side.writes.intersection(new)

@@ -218,7 +218,12 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def _is_stale(at: datetime | None, *known: datetime | None) -> bool:
-    return at is not None and any(k is not None and at < k for k in known)
+    if at is None:
+        return False
+    for moment in known:                    # a loop: no generator made per record
+        if moment is not None and at < moment:
+            return True
+    return False
 
 
 def _new_hub_id(spec: PipelineSpec, system: str, remote_id: str, derived: bool) -> str:

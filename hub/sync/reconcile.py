@@ -194,15 +194,25 @@ def _plan(session: Session, spec: PipelineSpec, hub_ids: Sequence[str],
             forced[conflict.hub_id][conflict.field] = conflict.resolved_value
 
     plans: list[Plan] = []
+    link_maps = list(links.items())
     for hub_id in hub_ids:
+        # Plain loops, not comprehensions: each of those is a function made and
+        # called per record, and this runs for every record a sync reads.
+        remote_ids: dict[str, str] = {}
+        for system, ids in link_maps:
+            if hub_id in ids:
+                remote_ids[system] = ids[hub_id]
         plan = Plan(hub_id=hub_id, pending=changes.get(hub_id, {}), previous=golden.get(hub_id),
-                    remote_ids={system: ids[hub_id] for system, ids in links.items()
-                                if hub_id in ids}, fresh=hub_id in fresh)
+                    remote_ids=remote_ids, fresh=hub_id in fresh)
         plans.append(plan)
-        deleted = [row for row in plan.pending.values() if row.deleted]
-        if deleted:
+        deleted: Change | None = None
+        for row in plan.pending.values():
+            if row.deleted:
+                deleted = row
+                break
+        if deleted is not None:
             if spec.config.delete_policy != "ignore":
-                other = spec.other(deleted[0].system).system
+                other = spec.other(deleted.system).system
                 if hub_id in links[other]:
                     plan.deletes[other] = links[other][hub_id]
             continue
