@@ -70,14 +70,24 @@ def canonical_json(model: type[BaseModel], dumped: dict[str, Any],
     return {name: dumped[name] if name in plain else normalise(dumped[name]) for name in order}
 
 
-def content_hash(data: CanonicalJson) -> str:
-    """A digest of normalised JSON; the same bytes as ``json.dumps(sort_keys=True,
-    ensure_ascii=False, separators=(",", ":"))``, which orjson writes much faster."""
+def canonical_bytes(data: CanonicalJson) -> bytes:
+    """Normalised JSON as the hub hashes and stores it: keys sorted, the same bytes as
+    ``json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":"))``, which
+    orjson writes much faster."""
     try:
-        encoded = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     except TypeError:           # e.g. an integer beyond 64 bits
-        encoded = json.dumps(data, sort_keys=True, ensure_ascii=False,
-                             separators=(",", ":")).encode()
+        return json.dumps(data, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+
+
+def content_hash(data: CanonicalJson) -> str:
+    """A digest of normalised JSON (``digest_of(canonical_bytes(data))``)."""
+    return digest_of(canonical_bytes(data))
+
+
+def digest_of(encoded: bytes) -> str:
+    """The content hash of JSON that ``canonical_bytes`` wrote."""
     return hashlib.blake2b(encoded, digest_size=20).hexdigest()
 
 

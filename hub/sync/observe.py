@@ -29,7 +29,7 @@ from hub.store.base import utcnow
 from hub.sync import state
 from hub.sync.counts import RunCounts
 from hub.sync.ids import derived_hub_id
-from hub.sync.normalize import canonical_json, content_hash
+from hub.sync.normalize import canonical_bytes, canonical_json, digest_of
 from hub.sync.pipeline import DELETED_HASH, PipelineSpec
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,9 @@ class Observation:
     typed: dict[str, Any] | None = None
     """The validated canonical record ``data`` came from, in the model's Python types
     (its ``model_dump()``)."""
+    encoded: bytes | None = None
+    """``data`` as ``canonical_bytes`` wrote it for the digest: a first sight stores
+    these very bytes as the golden record."""
 
     @property
     def deleted(self) -> bool:
@@ -71,6 +74,7 @@ class Change:
     typed: dict[str, Any] | None = None
     """The validated canonical record ``data`` was read from, in the model's Python
     types, when it was just read (``Observation.typed``)."""
+    encoded: bytes | None = None                     # Observation.encoded, when just read
 
 
 @dataclass
@@ -121,8 +125,9 @@ def map_records(spec: PipelineSpec, system: str, records: Sequence[RemoteRecord]
         # One dump serves both the comparison (``data``) and a write of this very record
         # (``_typed_golden``).
         data = canonical_json(spec.model, typed, side.reads)
-        observed.append(Observation(record, data, content_hash(data), spec.key_of(data),
-                                    typed))
+        encoded = canonical_bytes(data)
+        observed.append(Observation(record, data, digest_of(encoded), spec.key_of(data),
+                                    typed, encoded))
     return observed, failed
 
 
@@ -179,7 +184,8 @@ def match(session: Session, spec: PipelineSpec, system: str,
             hub_id=hub_id, system=system, remote_id=record.remote_id,
             natural_key=observation.key, data=observation.data, raw=record.data,
             deleted=observation.deleted, source_updated_at=record.updated_at,
-            stored=hub_id in pending_at, digest=observation.digest, typed=observation.typed)
+            stored=hub_id in pending_at, digest=observation.digest, typed=observation.typed,
+            encoded=observation.encoded)
     return matched
 
 

@@ -29,13 +29,12 @@ from connectors.base import OutboundRecord, RemoteRecord, WriteResult
 from hub.errors import TradeHubError
 from hub.models.validated import validated_dump
 from hub.store.base import Document, Encoded
-from hub.store.db import json_dumps
 from hub.sync import state
 from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts
 from hub.sync.ids import derived_key
 from hub.sync.merge import MergeResult, SideView, merge
-from hub.sync.normalize import content_hash, normalise
+from hub.sync.normalize import canonical_bytes, content_hash, normalise
 from hub.sync.observe import (
     Change,
     Matched,
@@ -287,6 +286,15 @@ def _prepare_writes(spec: PipelineSpec, plans: list[Plan]) -> Outbound:
     return outbound
 
 
+def _golden_text(plan: Plan, golden: dict[str, Any]) -> str:
+    """The golden record as stored: ``canonical_bytes``, which for a first sight are
+    the bytes its digest was taken of (the golden record is the very dict read)."""
+    for change in plan.pending.values():
+        if change.encoded is not None and change.data is golden:
+            return change.encoded.decode()
+    return canonical_bytes(golden).decode()
+
+
 def _typed_golden(spec: PipelineSpec, plan: Plan, golden: dict[str, Any]) -> dict[str, Any]:
     """The golden record in the model's Python types, as mappings take it (validated).
 
@@ -381,7 +389,7 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
                 state.park_conflict(session, pipeline=spec.name, entity=entity,
                                     hub_id=plan.hub_id, field=conflict.field,
                                     values=normalise(conflict.values))
-        golden = Encoded(json_dumps(merged.golden))    # stored up to three times
+        golden = Encoded(_golden_text(plan, merged.golden))    # stored up to three times
         golden_rows.append((plan.hub_id, plan.key, golden))
         if merged.golden != plan.previous:
             outbox.append({"entity": entity, "hub_id": plan.hub_id,

@@ -7,13 +7,15 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 
 from connectors.base import RemoteRecord
 from hub.sync.context import SyncContext
 from hub.sync.observe import Change, map_records
 from hub.sync.pipeline import PipelineSpec
-from hub.sync.reconcile import Plan, _typed_golden
+from hub.sync.normalize import canonical_bytes, digest_of
+from hub.sync.reconcile import Plan, _golden_text, _typed_golden
 from sync_support import hub_config
 
 CRM_ACCOUNT: dict[str, Any] = {
@@ -42,7 +44,8 @@ def _first_sight(spec: PipelineSpec) -> tuple[Plan, Change]:
     assert not failed and observation.typed is not None
     change = Change(hub_id="h-1", system="crm", remote_id="7", natural_key=observation.key,
                     data=observation.data, raw=record.data, deleted=False,
-                    source_updated_at=record.updated_at, typed=observation.typed)
+                    source_updated_at=record.updated_at, digest=observation.digest,
+                    typed=observation.typed, encoded=observation.encoded)
     return Plan(hub_id="h-1", pending={"crm": change}, remote_ids={}), change
 
 
@@ -63,6 +66,20 @@ def test_reused_record_is_the_validated_golden_record(spec: PipelineSpec) -> Non
     sent, resent = (spec.sides[1].mapping.to_remote(r) for r in (typed, expected))
     assert sent.pop("credit_limit") == "25000.50" and resent.pop("credit_limit") == "25000.5"
     assert sent == resent
+
+
+def test_a_first_sight_stores_the_bytes_its_digest_was_taken_of(spec: PipelineSpec) -> None:
+    """The golden record of a first sight is the dict read: its stored text is the JSON
+    its digest was computed from, the text any equal golden record is stored as."""
+    plan, change = _first_sight(spec)
+    assert change.data is not None and change.encoded is not None
+    text = _golden_text(plan, change.data)
+    assert text == change.encoded.decode() == canonical_bytes(change.data).decode()
+    assert digest_of(text.encode()) == change.digest
+    assert _golden_text(plan, dict(change.data)) == text     # an equal copy: the same text
+    changed = {**change.data, "city": "Bremen"}
+    assert orjson.loads(_golden_text(plan, changed)) == changed   # not the bytes read
+
 
 def test_a_golden_record_the_side_did_not_show_is_validated(spec: PipelineSpec) -> None:
     plan, change = _first_sight(spec)
