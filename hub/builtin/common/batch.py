@@ -121,11 +121,16 @@ def upsert_items(writer: Writer, resource: Resource, raw_items: Sequence[dict[st
     results: list[Result | None] = [None] * len(raw_items)
     keyed: dict[str, int] = {}
     key_fields = resource.key_fields
+    single = key_fields[0] if len(key_fields) == 1 else None
     for index, raw in enumerate(raw_items):
-        missing = [f for f in key_fields if raw.get(f) in (None, "")]
-        if missing:
+        if single is not None:          # the usual key: no generator made per item
+            value = raw.get(single)
+            missing = single if value is None or value == "" else None
+        else:
+            missing = next((f for f in key_fields if raw.get(f) in (None, "")), None)
+        if missing is not None:
             results[index] = Result(None, None, "error",
-                                    f"{missing[0]}: the natural key is required")
+                                    f"{missing}: the natural key is required")
             continue
         key = resource.key_of(raw)
         if key in keyed:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import String, Text, cast, select, type_coerce
+from sqlalchemy import LargeBinary, String, Text, cast, select, type_coerce
 
 from hub.builtin.common.errors import ApiError
 from hub.builtin.common.product import Product, utc
@@ -73,13 +73,16 @@ def read_changes_json(product: Product, *, since: int, limit: int,
 
     Rows are read through the connection (no ORM rows), and each distinct ``at`` is
     formatted once: a batch's changes share one. On SQLite ``at`` comes as the text
-    the database holds, so it is not parsed into a datetime per row either.
+    the database holds, so it is not parsed into a datetime per row either, and each
+    document comes as its UTF-8 bytes, spliced into a page written as bytes: read as
+    text, every document was decoded and the whole page encoded again.
     """
     table = product.tables.changes
-    raw_at = product.engine.dialect.name == "sqlite"
-    at_column = type_coerce(table.at, String) if raw_at else table.at
+    sqlite = product.engine.dialect.name == "sqlite"
+    at_column = type_coerce(table.at, String) if sqlite else table.at
+    data_column = cast(table.data, LargeBinary if sqlite else Text)
     query = select(table.seq, table.resource, table.record_id, table.op, at_column,
-                   cast(table.data, Text)).where(table.seq > since).order_by(table.seq) \
+                   data_column).where(table.seq > since).order_by(table.seq) \
         .limit(limit + 1)
     if resources:
         for name in resources:
@@ -92,19 +95,22 @@ def read_changes_json(product: Product, *, since: int, limit: int,
         rows = session.connection().execute(query).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    names: dict[str, str] = {}
-    times: dict[Any, str] = {}
-    parts: list[str] = []
+    names: dict[str, bytes] = {}            # resources and operations, JSON-quoted
+    times: dict[Any, bytes] = {}
+    parts: list[bytes] = []
     for seq, resource, record_id, op, at, data in rows:
         name = names.get(resource)
         if name is None:
-            name = names[resource] = orjson.dumps(resource).decode()
+            name = names[resource] = orjson.dumps(resource)
+        quoted_op = names.get(op)
+        if quoted_op is None:
+            quoted_op = names[op] = orjson.dumps(op)
         when = times.get(at)
         if when is None:
-            moment = datetime.fromisoformat(at) if raw_at else at
-            when = times[at] = orjson.dumps(utc(moment), option=orjson.OPT_UTC_Z).decode()
-        parts.append('{"seq":%d,"resource":%s,"id":%d,"op":"%s","at":%s,"data":%s}' % (
-            seq, name, record_id, op, when, data))
-    last = str(rows[-1][0] if rows else since)
-    return ('{"changes":[%s],"next":"%s","has_more":%s}' % (
-        ",".join(parts), last, "true" if has_more else "false")).encode()
+            moment = datetime.fromisoformat(at) if sqlite else at
+            when = times[at] = orjson.dumps(utc(moment), option=orjson.OPT_UTC_Z)
+        parts.append(b'{"seq":%d,"resource":%s,"id":%d,"op":%s,"at":%s,"data":%s}' % (
+            seq, name, record_id, quoted_op, when, data if sqlite else data.encode()))
+    last = rows[-1][0] if rows else since
+    return b'{"changes":[%s],"next":"%d","has_more":%s}' % (
+        b",".join(parts), last, b"true" if has_more else b"false")
