@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -42,9 +44,12 @@ class UtcDateTime(TypeDecorator[datetime]):
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
-            if value.tzinfo is None:
+            offset = value.utcoffset()
+            if offset is None:
                 raise ValueError("naive datetime given to the store; use timezone-aware UTC")
-            return value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+            if offset:                      # already UTC (most are): no conversion
+                value = value.astimezone(timezone.utc)
+            return value.isoformat(" ", "microseconds")[:26]
         return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -54,42 +59,72 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class Encoded:
-    """A JSON document already encoded; a ``JsonColumn`` binds its text as it is.
+    """A JSON document already encoded (its UTF-8 bytes); a ``JsonColumn`` binds it as
+    it is.
 
     A sync stores the same record in several columns of one checkpoint (the golden
     record, its outbox event, the source's snapshot), and a reference product stores a
-    record and its feed row: encoding it once serves them all. The columns bind the
-    one ``text`` object, not a copy each: a driver converts each string object it
-    binds to UTF-8 and keeps that on the object, so a copy per column would convert
-    the document again for each.
+    record and its feed row: encoding it once serves them all. On SQLite the bytes are
+    bound as they are and cast to TEXT by the statement (``JsonColumn``): a document
+    held as a ``str`` is converted to UTF-8 by the driver at every bind, and orjson
+    writes UTF-8 to begin with. Other databases get the text, decoded once.
     """
 
-    __slots__ = ("text",)
+    __slots__ = ("data", "_text")
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.data.decode()
+        return self._text
 
     def __repr__(self) -> str:
-        return f"Encoded({self.text!r})"
+        return f"Encoded({self.data!r})"
 
 
 Document = dict[str, Any] | Encoded
 """What a ``JsonColumn`` stores: a dict, or a document already encoded once."""
 
 
+class _AsText(FunctionElement[Any]):
+    """A JSON column's bound value: ``CAST(? AS TEXT)`` on SQLite, where an ``Encoded``
+    document is bound as bytes and must be stored as the text it is; as it is elsewhere."""
+
+    name = "as_text"
+    inherit_cache = True
+
+
+@compiles(_AsText, "sqlite")
+def _as_text_sqlite(element: _AsText, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(_AsText)
+def _as_text(element: _AsText, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
 class JsonColumn(TypeDecorator[Any]):
-    """JSON that also takes ``Encoded`` text, bound without decoding and encoding it
-    again (reads are plain JSON)."""
+    """JSON that also takes an ``Encoded`` document, bound without decoding and encoding
+    it again (reads are plain JSON)."""
 
     impl = JSON
     cache_ok = True
 
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return _AsText(bindvalue)
+
     def bind_processor(self, dialect: Dialect) -> Any:
         inner = self.impl_instance.bind_processor(dialect)
+        raw = dialect.name == "sqlite"
 
         def process(value: Any) -> Any:
             if isinstance(value, Encoded):
-                return value.text
+                return value.data if raw else value.text
             return value if inner is None else inner(value)
         return process
 

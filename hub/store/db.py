@@ -31,10 +31,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} as JSON")
 
 
-def json_dumps(value: Any) -> str:
+def json_bytes(value: Any) -> bytes:
     """orjson for JSON columns: the engine writes several documents per synced record."""
-    return orjson.dumps(value, default=_json_default,
-                        option=orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_dumps(value: Any) -> str:
+    """``json_bytes`` as text."""
+    return json_bytes(value).decode()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

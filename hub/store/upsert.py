@@ -99,8 +99,21 @@ class DriverStatement:
     def with_rows(self, count: int) -> str:
         """The INSERT with ``count`` rows in its VALUES, each bound as the one row was."""
         head, values, tail = self.sql.partition(" VALUES ")
-        end = tail.index(")") + 1            # the row's placeholders hold no parenthesis
+        end = _closing(tail) + 1             # a placeholder may be cast: CAST(? AS TEXT)
         return f"{head}{values}{', '.join([tail[:end]] * count)}{tail[end:]}"
+
+
+def _closing(text: str) -> int:
+    """Where the parenthesis that ``text`` opens with closes."""
+    depth = 0
+    for at, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return at
+    raise ValueError(f"unbalanced parentheses in {text!r}")
 
 
 def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],

@@ -286,13 +286,13 @@ def _prepare_writes(spec: PipelineSpec, plans: list[Plan]) -> Outbound:
     return outbound
 
 
-def _golden_text(plan: Plan, golden: dict[str, Any]) -> str:
+def _golden_bytes(plan: Plan, golden: dict[str, Any]) -> bytes:
     """The golden record as stored: ``canonical_bytes``, which for a first sight are
     the bytes its digest was taken of (the golden record is the very dict read)."""
     for change in plan.pending.values():
         if change.encoded is not None and change.data is golden:
-            return change.encoded.decode()
-    return canonical_bytes(golden).decode()
+            return change.encoded
+    return canonical_bytes(golden)
 
 
 def _typed_golden(spec: PipelineSpec, plan: Plan, golden: dict[str, Any]) -> dict[str, Any]:
@@ -389,7 +389,7 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
                 state.park_conflict(session, pipeline=spec.name, entity=entity,
                                     hub_id=plan.hub_id, field=conflict.field,
                                     values=normalise(conflict.values))
-        golden = Encoded(_golden_text(plan, merged.golden))    # stored up to three times
+        golden = Encoded(_golden_bytes(plan, merged.golden))   # stored up to three times
         golden_rows.append((plan.hub_id, plan.key, golden))
         if merged.golden != plan.previous:
             outbox.append({"entity": entity, "hub_id": plan.hub_id,

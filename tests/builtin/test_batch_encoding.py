@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 
 from hub.builtin.common.batch import BatchResponse
 from hub.builtin.common.product import represent, represent_encoded
-from hub.store.db import json_dumps
+from hub.store.db import json_bytes
 
 
 def _items(count: int, version: int) -> list[dict[str, object]]:
@@ -63,14 +63,14 @@ def test_a_spliced_representation_equals_the_encoded_one() -> None:
     at = datetime(2026, 11, 26, 8, 30, 1, 250000, tzinfo=timezone.utc)
     later = datetime(2026, 11, 27, tzinfo=timezone.utc)
     doc = {"cust_no": "C-1", "cust_name": "Müller \"&\" Söhne", "tags": ["a"], "n": None}
-    spliced = represent_encoded(7, doc, json_dumps(doc), True, at, later)
+    spliced = represent_encoded(7, doc, json_bytes(doc), True, at, later)
     assert orjson.loads(spliced.text) == represent(7, doc, True, at, later)
-    assert spliced.text == json_dumps(represent(7, doc, True, at, later))
+    assert spliced.data == json_bytes(represent(7, doc, True, at, later))
     # A document holding a field the representation sets is represented as before.
     clash = {"id": "theirs", "archived": "x", "name": "n"}
-    assert orjson.loads(represent_encoded(7, clash, json_dumps(clash), False, at, at).text) == \
+    assert orjson.loads(represent_encoded(7, clash, json_bytes(clash), False, at, at).text) == \
         represent(7, clash, False, at, at)
-    assert orjson.loads(represent_encoded(3, {}, "{}", False, at, at).text) == represent(3, {}, False, at, at)
+    assert orjson.loads(represent_encoded(3, {}, b"{}", False, at, at).text) == represent(3, {}, False, at, at)
 
 
 def test_the_feed_sequence_is_one_key(builtin_app: FastAPI) -> None:

@@ -15,7 +15,7 @@ from hub.sync.context import SyncContext
 from hub.sync.observe import Change, map_records
 from hub.sync.pipeline import PipelineSpec
 from hub.sync.normalize import canonical_bytes, digest_of
-from hub.sync.reconcile import Plan, _golden_text, _typed_golden
+from hub.sync.reconcile import Plan, _golden_bytes, _typed_golden
 from sync_support import hub_config
 
 CRM_ACCOUNT: dict[str, Any] = {
@@ -69,16 +69,16 @@ def test_reused_record_is_the_validated_golden_record(spec: PipelineSpec) -> Non
 
 
 def test_a_first_sight_stores_the_bytes_its_digest_was_taken_of(spec: PipelineSpec) -> None:
-    """The golden record of a first sight is the dict read: its stored text is the JSON
-    its digest was computed from, the text any equal golden record is stored as."""
+    """The golden record of a first sight is the dict read: it is stored as the JSON its
+    digest was computed from, the JSON any equal golden record is stored as."""
     plan, change = _first_sight(spec)
     assert change.data is not None and change.encoded is not None
-    text = _golden_text(plan, change.data)
-    assert text == change.encoded.decode() == canonical_bytes(change.data).decode()
-    assert digest_of(text.encode()) == change.digest
-    assert _golden_text(plan, dict(change.data)) == text     # an equal copy: the same text
+    stored = _golden_bytes(plan, change.data)
+    assert stored is change.encoded
+    assert stored == canonical_bytes(change.data) and digest_of(stored) == change.digest
+    assert _golden_bytes(plan, dict(change.data)) == stored    # an equal copy: the same JSON
     changed = {**change.data, "city": "Bremen"}
-    assert orjson.loads(_golden_text(plan, changed)) == changed   # not the bytes read
+    assert orjson.loads(_golden_bytes(plan, changed)) == changed   # not the bytes read
 
 
 def test_a_golden_record_the_side_did_not_show_is_validated(spec: PipelineSpec) -> None:

@@ -23,7 +23,7 @@ from hub.builtin.common.errors import ApiError, summarise
 from hub.builtin.common.product import Writer, represent_encoded
 from hub.builtin.common.resource import Doc, Resource
 from hub.store.base import Encoded
-from hub.store.db import json_dumps
+from hub.store.db import json_bytes
 from hub.store.values import one_of
 
 MAX_BATCH = 10_000
@@ -213,7 +213,7 @@ def _write_in_bulk(writer: Writer, resource: Resource, dumped: dict[int, Doc],
         ids = writer.new_ids(resource, len(inserts))
         rows: list[dict[str, Any]] = []
         for record_id, (index, doc) in zip(ids, inserts, strict=True):
-            encoded = json_dumps(doc)
+            encoded = json_bytes(doc)
             key = resource.key_of(doc)
             rows.append({"id": record_id, "key": key, "ref": resource.ref_of(doc),
                          "data": Encoded(encoded), "archived": False,
@@ -225,7 +225,7 @@ def _write_in_bulk(writer: Writer, resource: Resource, dumped: dict[int, Doc],
     if updates:
         changed: list[dict[str, Any]] = []
         for index, row, doc in updates:
-            encoded = json_dumps(doc)
+            encoded = json_bytes(doc)
             changed.append({"id": row.id, "data": Encoded(encoded), "ref": resource.ref_of(doc),
                             "archived": False, "updated_at": now})
             results[index] = Result(row.key, row.id, "updated")

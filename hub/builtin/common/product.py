@@ -25,7 +25,7 @@ from hub.builtin.common.errors import ApiError, not_found
 from hub.builtin.common.resource import Doc, Resource
 from hub.builtin.common.tables import product_tables
 from hub.store.base import Encoded
-from hub.store.db import json_dumps
+from hub.store.db import json_bytes
 
 Op = Literal["create", "update", "delete"]
 Outcome = Literal["created", "updated", "unchanged"]
@@ -53,15 +53,20 @@ RESERVED = frozenset({"id", "archived", "created_at", "updated_at"})
 """The fields ``represent`` sets; a document holding one is represented the slow way."""
 
 
-def represent_encoded(record_id: int, doc: Doc, encoded: str, archived: bool,
+@lru_cache(maxsize=4096)
+def _stamp_bytes(value: datetime) -> bytes:
+    return stamp(value).encode()
+
+
+def represent_encoded(record_id: int, doc: Doc, encoded: bytes, archived: bool,
                       created_at: datetime, updated_at: datetime) -> Encoded:
     """``represent`` as JSON, spliced around the document's own encoding (``encoded``,
     which is ``doc`` encoded), so a batch encodes each document once."""
     if not RESERVED.isdisjoint(doc) or len(encoded) < 3:
-        return Encoded(json_dumps(represent(record_id, doc, archived, created_at, updated_at)))
-    return Encoded('{"id":%d,%s,"archived":%s,"created_at":"%s","updated_at":"%s"}' % (
-        record_id, encoded[1:-1], "true" if archived else "false",
-        stamp(created_at), stamp(updated_at)))
+        return Encoded(json_bytes(represent(record_id, doc, archived, created_at, updated_at)))
+    return Encoded(b'{"id":%d,%s,"archived":%s,"created_at":"%s","updated_at":"%s"}' % (
+        record_id, encoded[1:-1], b"true" if archived else b"false",
+        _stamp_bytes(created_at), _stamp_bytes(updated_at)))
 
 
 def represent_row(row: Any) -> Doc:
