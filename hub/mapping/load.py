@@ -73,8 +73,9 @@ def _key_steps(paths: tuple[str, ...]) -> str | tuple[tuple[str | int, ...], ...
 
 def _key_of(record: Record, paths: tuple[str, ...]) -> str | None:
     steps = _key_steps(paths)
-    if steps.__class__ is str and record.__class__ is dict:   # one top-level field: a sync
-        value = record.get(steps)   # type: ignore[call-overload]   # asks every record
+    if isinstance(steps, str) and record.__class__ is dict:
+        # One top-level field, the usual key: a sync asks this of every record it reads.
+        value = record.get(steps)
         return None if value is None or value == "" else str(value).strip()
     parts = []
     for path in steps:

@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -125,7 +125,7 @@ def _first_sight(sides: list[SideView], policy: Policy) -> MergeResult | None:
     snapshots: dict[str, Json] = {}
     for side in sides:
         if side is source:
-            to_write = frozenset()
+            to_write: frozenset[str] = frozenset()
             if side.writes:
                 expected = _expected(side, new)
                 to_write = frozenset(name for name in side.writes if name in new and observed.get(
