@@ -32,8 +32,15 @@ def _json_default(value: Any) -> Any:
 
 
 def json_bytes(value: Any) -> bytes:
-    """orjson for JSON columns: the engine writes several documents per synced record."""
-    return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+    """orjson for JSON columns: the engine writes several documents per synced record.
+
+    Most documents are plain JSON already, which orjson writes fastest with no options;
+    one holding a ``Decimal`` or a key that is not a string is written again with them.
+    """
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def json_dumps(value: Any) -> str:
