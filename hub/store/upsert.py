@@ -117,11 +117,12 @@ def _closing(text: str) -> int:
 
 
 def write_many(session: Session, table: Table, rows: Sequence[dict[str, Any]],
-               *, keys: Sequence[str] | None = None) -> None:
+               *, shared: Mapping[str, Any] | None = None,
+               keys: Sequence[str] | None = None) -> None:
     """INSERT many rows (an upsert on ``keys``); see ``write_columns``."""
     if rows:
         write_columns(session, table, {name: [row[name] for row in rows] for name in rows[0]},
-                      keys=keys)
+                      shared=shared, keys=keys)
 
 
 def write_columns(session: Session, table: Table, columns: Mapping[str, Sequence[Any]], *,

@@ -67,8 +67,8 @@ class PipelineSpec:
             record = validated_dump(self.model, {**golden, "hub_id": "-"})
             echoed = side.mapping.to_canonical(side.mapping.to_remote(record))
             return canonical_json(self.model,
-                                     validated_dump(self.model, {**echoed, "hub_id": "-"}),
-                                     compared)
+                                  validated_dump(self.model, {**echoed, "hub_id": "-"}),
+                                  compared)
         return project
 
     def key_of(self, canonical: dict[str, Any]) -> str | None:

@@ -34,7 +34,7 @@ from hub.sync.context import SyncContext
 from hub.sync.counts import RunCounts
 from hub.sync.ids import derived_key
 from hub.sync.merge import MergeResult, SideView, merge
-from hub.sync.normalize import canonical_bytes, content_hash, normalise
+from hub.sync.normalize import canonical_bytes, content_hash, digest_of, normalise
 from hub.sync.observe import (
     Change,
     Matched,
@@ -402,10 +402,11 @@ def _checkpoint(session: Session, spec: PipelineSpec, plans: list[Plan]) -> RunC
                 continue                  # a side never read needs no echo bookkeeping
             snapshot = merged.snapshots[system]
             # (``is`` first: a first sight's snapshot is the very dict read, and golden)
-            digest = (row.digest if row is not None and row.digest
-                      and (snapshot is row.data or snapshot == row.data)
-                      else content_hash(snapshot))
             same = snapshot is merged.golden or snapshot == merged.golden
+            if row is not None and row.digest and (snapshot is row.data or snapshot == row.data):
+                digest = row.digest
+            else:                         # the golden record's bytes, when it is the same
+                digest = digest_of(golden.data) if same else content_hash(snapshot)
             side_rows[system].append((plan.hub_id, digest, golden if same else snapshot,
                                       row.source_updated_at if row else None, written))
         if not plan.fresh:

@@ -261,6 +261,4 @@ def resolved_conflicts(session: Session, *, pipeline: str,
 def add_outbox(session: Session, events: Sequence[dict[str, Any]]) -> None:
     """Record committed changes for outbound delivery (same transaction as the change)."""
     if events:
-        write_columns(session, OutboxEvent.__table__,
-                      {name: [event[name] for event in events] for name in events[0]},
-                      shared={"created_at": utcnow()})
+        write_many(session, OutboxEvent.__table__, events, shared={"created_at": utcnow()})
