@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import CoreSchema, core_schema
 
 from hub.models.codes import COUNTRY_CODES, CURRENCY_CODES
 
@@ -51,6 +53,8 @@ def _email(value: str) -> str:
 
 
 def _utc(value: datetime) -> datetime:
+    if value.tzinfo is timezone.utc:      # the usual case, and what astimezone returns
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must be timezone-aware (e.g. '2026-03-01T08:00:00Z')")
     return value.astimezone(timezone.utc)
@@ -62,6 +66,25 @@ def _hs_code(value: str) -> str:
         raise ValueError(f"'{value}' is not an HS code (6 to 10 digits, dots allowed)")
     return digits
 
+
+def _code_in(codes: frozenset[str]) -> CoreSchema:
+    return core_schema.chain_schema([
+        core_schema.str_schema(strip_whitespace=True, to_upper=True),
+        core_schema.literal_schema(sorted(codes))])
+
+
+NATIVE_FORMS: dict[Callable[[Any], Any], CoreSchema] = {
+    _country: _code_in(COUNTRY_CODES),
+    _currency: _code_in(CURRENCY_CODES),
+    # Only the usual form: plain ASCII, the domain already in lower case.
+    _email: core_schema.str_schema(
+        strip_whitespace=True, max_length=254,
+        pattern=r"^[A-Za-z0-9._%+\-]{1,64}@(?:[a-z0-9\-]{1,63}\.)+[a-z\-]{2,63}$"),
+}
+"""Validators of this module as pydantic-core schemas, which run without calling back
+into Python (``hub.models.native``). Each accepts all or part of what its validator
+accepts and gives the same value for it; the validator, whose message names the bad
+value, still judges anything the schema refuses."""
 
 CountryCode = Annotated[str, AfterValidator(_country)]
 Email = Annotated[str, AfterValidator(_email)]

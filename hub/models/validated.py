@@ -13,6 +13,9 @@ computed field or excluded field, no model validator (it expects the model), no
 ``model_post_init`` or custom ``__init__``, no extra fields kept. A model with any of
 these (``dump_validator`` gives None) is validated and dumped as usual.
 
+A record is validated by pydantic-core alone first (``hub.models.native``), and with
+the exact schema only when that refuses it.
+
 One difference is left, outside what the sync gives it (JSON, never models): where a
 nested model is expected, an instance of its class is refused like any other value
 that is not an object, and the error says "Input should be a valid dictionary"
@@ -25,8 +28,10 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_core import SchemaValidator
+
+from hub.models.native import first_try
 
 Schema = dict[str, Any]
 
@@ -37,21 +42,35 @@ class _NeedsTheModel(Exception):
 
 def validated_dump(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
     """``model.model_validate(data).model_dump()``, and the same ``ValidationError``."""
-    validator = dump_validator(model)
-    if validator is None:
+    validators = _dump_validators(model)
+    if validators is None:
         return model.model_validate(data).model_dump()
-    return validator.validate_python(data)  # type: ignore[no-any-return]
+    first, exact = validators
+    if first is not None:
+        try:
+            return first.validate_python(data)  # type: ignore[no-any-return]
+        except ValidationError:
+            pass            # judged again: the same dump, or the exact errors
+    return exact.validate_python(data)  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=128)
 def dump_validator(model: type[BaseModel]) -> SchemaValidator | None:
     """A validator whose result is ``model``'s Python-mode dump; None where only the
     model itself gives that."""
+    validators = _dump_validators(model)
+    return None if validators is None else validators[1]
+
+
+@lru_cache(maxsize=128)
+def _dump_validators(model: type[BaseModel]
+                     ) -> tuple[SchemaValidator | None, SchemaValidator] | None:
+    """(pydantic-core alone, where that differs: ``hub.models.native``; the dump's
+    exact validator), or None where only the model itself gives the dump."""
     try:
         schema = _as_dicts(model.__pydantic_core_schema__)
     except _NeedsTheModel:
         return None
-    return SchemaValidator(schema)
+    return first_try(schema), SchemaValidator(schema)  # type: ignore[arg-type]
 
 
 _CHILDREN = ("schema", "items_schema", "keys_schema", "values_schema")
