@@ -66,8 +66,13 @@ def canonical_json(model: type[BaseModel], dumped: dict[str, Any],
     if split is None:
         return normalise({k: v for k, v in dumped.items()  # type: ignore[no-any-return]
                           if k not in BOOKKEEPING and (fields is None or k in fields)})
-    order, plain = split
-    return {name: dumped[name] if name in plain else normalise(dumped[name]) for name in order}
+    order, others = split
+    data = {name: dumped[name] for name in order}
+    for name in others:               # the few fields to normalise (None stays None)
+        value = data[name]
+        if value is not None:
+            data[name] = normalise(value)
+    return data
 
 
 def canonical_bytes(data: CanonicalJson) -> bytes:
@@ -93,16 +98,17 @@ def digest_of(encoded: bytes) -> str:
 
 @lru_cache(maxsize=256)
 def _split(model: type[BaseModel], fields: frozenset[str] | None
-           ) -> tuple[tuple[str, ...], frozenset[str]] | None:
-    """(field order, the fields pydantic dumps in normalised form); None for a model
-    whose dump may hold more than its declared fields."""
+           ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(field order, the fields whose dump is to be normalised: those pydantic does not
+    dump in normalised form); None for a model whose dump may hold more than its
+    declared fields."""
     if not _plain_model(model, allow_extra=False):
         return None
     order = tuple(name for name, info in model.model_fields.items()
                   if name not in BOOKKEEPING and not info.exclude
                   and (fields is None or name in fields))
-    return order, frozenset(name for name in order
-                            if _plain(model.model_fields[name].annotation))
+    return order, tuple(name for name in order
+                        if not _plain(model.model_fields[name].annotation))
 
 
 def _plain_model(model: type[BaseModel], *, allow_extra: bool = True) -> bool:
