@@ -10,17 +10,18 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import core_schema
 
 from hub.models.codes import COUNTRY_CODES, CURRENCY_CODES
+from hub.models.native import code_in, has_native_form
 
 
+@has_native_form(code_in(COUNTRY_CODES))
 def _country(value: str) -> str:
     code = value.strip().upper()
     if code not in COUNTRY_CODES:
@@ -28,6 +29,7 @@ def _country(value: str) -> str:
     return code
 
 
+@has_native_form(code_in(CURRENCY_CODES))
 def _currency(value: str) -> str:
     code = value.strip().upper()
     if code not in CURRENCY_CODES:
@@ -39,6 +41,10 @@ _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]{1,64}@(?:[^@\s.<>(),;:\"\[\]]{1,63}\.
                     r"[^@\s.<>(),;:\"\[\]\d]{2,63}$")
 
 
+# Natively, only the usual form: plain ASCII, the domain already in lower case.
+@has_native_form(core_schema.str_schema(
+    strip_whitespace=True, max_length=254,
+    pattern=r"^[A-Za-z0-9._%+\-]{1,64}@(?:[a-z0-9\-]{1,63}\.)+[a-z\-]{2,63}$"))
 def _email(value: str) -> str:
     """Syntax only, and fast: a sync validates every contact of every record.
 
@@ -66,25 +72,6 @@ def _hs_code(value: str) -> str:
         raise ValueError(f"'{value}' is not an HS code (6 to 10 digits, dots allowed)")
     return digits
 
-
-def _code_in(codes: frozenset[str]) -> CoreSchema:
-    return core_schema.chain_schema([
-        core_schema.str_schema(strip_whitespace=True, to_upper=True),
-        core_schema.literal_schema(sorted(codes))])
-
-
-NATIVE_FORMS: dict[Callable[[Any], Any], CoreSchema] = {
-    _country: _code_in(COUNTRY_CODES),
-    _currency: _code_in(CURRENCY_CODES),
-    # Only the usual form: plain ASCII, the domain already in lower case.
-    _email: core_schema.str_schema(
-        strip_whitespace=True, max_length=254,
-        pattern=r"^[A-Za-z0-9._%+\-]{1,64}@(?:[a-z0-9\-]{1,63}\.)+[a-z\-]{2,63}$"),
-}
-"""Validators of this module as pydantic-core schemas, which run without calling back
-into Python (``hub.models.native``). Each accepts all or part of what its validator
-accepts and gives the same value for it; the validator, whose message names the bad
-value, still judges anything the schema refuses."""
 
 CountryCode = Annotated[str, AfterValidator(_country)]
 Email = Annotated[str, AfterValidator(_email)]

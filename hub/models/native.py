@@ -3,9 +3,9 @@
 A validator written in Python (``AfterValidator(_email)``) costs a call back from
 pydantic-core into Python for every value: for a customer with one contact, the
 e-mail, country and currency checks were 29% of validating it, and the reference ERP
-spent 5% of its time in ``_email``. ``NATIVE_FORMS`` (``hub.models.base``) says which
-of them pydantic-core can do by itself, for values in their usual form; a schema with
-those in place of the Python calls validates the usual record without calling back.
+spent 5% of its time in ``_email``. A validator that pydantic-core can do by itself,
+for values in their usual form, says so with ``has_native_form``; a schema with those
+forms in place of the Python calls validates the usual record without calling back.
 
 It may refuse what the Python validator accepts (an address whose domain is in upper
 case), never the reverse, and it gives the same value for what it accepts. So the
@@ -15,11 +15,35 @@ that gives the same result or the exact errors, whose messages name the bad valu
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
 
 from pydantic_core import CoreSchema, SchemaValidator, core_schema
 
-from hub.models.base import NATIVE_FORMS
+Validator = TypeVar("Validator", bound=Callable[[Any], Any])
+
+NATIVE_FORMS: dict[Callable[[Any], Any], CoreSchema] = {}
+"""Validators (used as ``AfterValidator``) and their forms in pydantic-core."""
+
+
+def has_native_form(form: CoreSchema) -> Callable[[Validator], Validator]:
+    """Register ``form`` as what pydantic-core alone checks for the decorated validator.
+
+    ``form`` must accept all or part of what the validator accepts, and give the same
+    value for it; the validator, whose message names the bad value, still judges
+    anything ``form`` refuses. (``tests/models/test_native.py`` checks each.)
+    """
+    def register(validator: Validator) -> Validator:
+        NATIVE_FORMS[validator] = form
+        return validator
+    return register
+
+
+def code_in(codes: Collection[str]) -> CoreSchema:
+    """One of ``codes``, in any case and with surrounding whitespace: given upper-cased."""
+    return core_schema.chain_schema([
+        core_schema.str_schema(strip_whitespace=True, to_upper=True),
+        core_schema.literal_schema(sorted(codes))])
 
 
 def first_try(schema: CoreSchema) -> SchemaValidator | None:

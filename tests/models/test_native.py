@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
-from hub.builtin.common.batch import list_validators
+from hub.builtin.common.batch import list_adapter, list_validators
 from hub.builtin.erp.models import Customer as ErpCustomer
 from hub.models import Customer
-from hub.models.base import NATIVE_FORMS, _country, _currency, _email
-from hub.models.native import first_try, with_native_forms
+from hub.builtin.common import types as product_types
+from hub.models.base import _country, _currency, _email
+from hub.models.native import NATIVE_FORMS, first_try, with_native_forms
 from hub.models.validated import _dump_validators, validated_dump
 
 NATIVE = {validator: SchemaValidator(form) for validator, form in NATIVE_FORMS.items()}
@@ -41,7 +42,8 @@ def judged(call: Callable[[], Any]) -> tuple[bool, Any]:
         return False, None
 
 
-@pytest.mark.parametrize("validator", [_country, _currency])
+@pytest.mark.parametrize("validator", [_country, _currency, product_types._country,
+                                       product_types._currency])
 @given(value=CODES)
 @example(value=" de\x1c")
 @example(value="ﬁ")
@@ -64,6 +66,11 @@ def test_the_native_email_check_accepts_only_what_the_validator_accepts(value: s
     python_ok, python_value = judged(lambda: _email(value))
     if native_ok:
         assert python_ok and native_value == python_value
+
+
+def test_every_native_form_is_checked_here() -> None:
+    assert set(NATIVE_FORMS) == {_country, _currency, _email, product_types._country,
+                                 product_types._currency}
 
 
 def test_the_usual_values_pass_the_native_checks() -> None:
@@ -125,4 +132,7 @@ def test_a_reference_product_batch_is_first_judged_natively() -> None:
     item = {"cust_no": "C-1", "cust_name": "Lumen GmbH", "country": "DE",
             "contact_email": "li@lumen.de", "currency": "EUR"}
     assert first.validate_python([item]) == exact.validate_python([item])
-    assert set(function_afters(ErpCustomer.__pydantic_core_schema__)) & set(NATIVE_FORMS)
+    schema = list_adapter(ErpCustomer).core_schema
+    assert set(function_afters(schema)) >= {product_types._country, product_types._currency,
+                                           _email}
+    assert not set(function_afters(with_native_forms(schema))) & set(NATIVE_FORMS)
