@@ -72,6 +72,11 @@ class OutboundRecord(BaseModel):
     only_fields: list[str] | None = None
 
 
+def outbound_records(fields: Iterable[Mapping[str, Any]]) -> list[OutboundRecord]:
+    """The ``OutboundRecord`` of each of ``fields``, a batch at a time (``remote_records``)."""
+    return _OUTBOUND_RECORDS.validate_python(list(fields))  # type: ignore[no-any-return]
+
+
 WriteOutcome = Literal["created", "updated", "unchanged", "deleted", "failed"]
 
 
@@ -90,6 +95,7 @@ def write_results(fields: Iterable[Mapping[str, Any]]) -> list[WriteResult]:
 
 
 _REMOTE_RECORDS = TypeAdapter(list[RemoteRecord])
+_OUTBOUND_RECORDS = TypeAdapter(list[OutboundRecord])
 _WRITE_RESULTS = TypeAdapter(list[WriteResult])
 
 ChangeKind = Literal["upsert", "delete"]
