@@ -261,7 +261,7 @@ def _write(ctx: SyncContext, spec: PipelineSpec, plans: list[Plan]) -> None:
 def _prepare_writes(spec: PipelineSpec, plans: list[Plan]) -> Outbound:
     """Each side's records to write, in its terms (a record that cannot be expressed
     there gets its ``failure``)."""
-    writes: dict[str, list[tuple[Plan, dict[str, Any]]]] = defaultdict(list)
+    to_write: dict[str, list[tuple[Plan, dict[str, Any]]]] = defaultdict(list)
     for plan in plans:
         if plan.merged is None or not plan.merged.changed:
             continue
@@ -280,11 +280,11 @@ def _prepare_writes(spec: PipelineSpec, plans: list[Plan]) -> Outbound:
                 break
             remote_id = plan.remote_ids.get(side.system)
             # An update names what it sends, so fields the mapping does not know survive.
-            writes[side.system].append((plan, {
+            to_write[side.system].append((plan, {
                 "hub_id": plan.hub_id, "remote_id": remote_id, "natural_key": plan.key or "",
                 "data": data, "only_fields": sorted(data) if remote_id else None}))
     outbound: Outbound = defaultdict(list)
-    for system, items in writes.items():     # one call into pydantic-core per system
+    for system, items in to_write.items():   # one call into pydantic-core per system
         records = outbound_records(fields for _, fields in items)
         outbound[system] = [(plan, rec) for (plan, _), rec in zip(items, records, strict=True)]
     return outbound
