@@ -2,8 +2,8 @@
 
 A validator written in Python (``AfterValidator(_email)``) costs a call back from
 pydantic-core into Python for every value: for a customer with one contact, the
-e-mail, country and currency checks were 29% of validating it, and the reference ERP
-spent 5% of its time in ``_email``. A validator that pydantic-core can do by itself,
+e-mail, country and currency checks were 29% of validating it, and a sync validates
+every record it reads. A validator that pydantic-core can do by itself,
 for values in their usual form, says so with ``has_native_form``; a schema with those
 forms in place of the Python calls validates the usual record without calling back.
 
@@ -48,7 +48,12 @@ def code_in(codes: Collection[str]) -> CoreSchema:
 
 def first_try(schema: CoreSchema) -> SchemaValidator | None:
     """A validator of ``with_native_forms(schema)``; None when that is ``schema``
-    itself (nothing to gain)."""
+    itself (nothing to gain).
+
+    For schemas that hold no model as such: pydantic-core validates a nested model
+    whose class is built with the validator of that class, whatever the schema says
+    under it. ``hub.models.validated`` turns models into typed dicts first.
+    """
     replaced = with_native_forms(schema)
     return None if replaced is schema else SchemaValidator(replaced)
 

@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sys
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
-from hub.builtin.common.batch import list_adapter, list_validators
-from hub.builtin.erp.models import Customer as ErpCustomer
 from hub.models import Customer
-from hub.builtin.common import types as product_types
 from hub.models.base import _country, _currency, _email
 from hub.models.native import NATIVE_FORMS, first_try, with_native_forms
 from hub.models.validated import _dump_validators, validated_dump
@@ -42,8 +41,7 @@ def judged(call: Callable[[], Any]) -> tuple[bool, Any]:
         return False, None
 
 
-@pytest.mark.parametrize("validator", [_country, _currency, product_types._country,
-                                       product_types._currency])
+@pytest.mark.parametrize("validator", [_country, _currency])
 @given(value=CODES)
 @example(value=" de\x1c")
 @example(value="ﬁ")
@@ -69,8 +67,7 @@ def test_the_native_email_check_accepts_only_what_the_validator_accepts(value: s
 
 
 def test_every_native_form_is_checked_here() -> None:
-    assert set(NATIVE_FORMS) == {_country, _currency, _email, product_types._country,
-                                 product_types._currency}
+    assert set(NATIVE_FORMS) == {_country, _currency, _email}
 
 
 def test_the_usual_values_pass_the_native_checks() -> None:
@@ -127,12 +124,26 @@ def test_a_refused_record_keeps_the_messages_that_name_the_bad_value() -> None:
                                   "(e.g. 'buyer@example.com')"}
 
 
-def test_a_reference_product_batch_is_first_judged_natively() -> None:
-    first, exact = list_validators(ErpCustomer)
-    item = {"cust_no": "C-1", "cust_name": "Lumen GmbH", "country": "DE",
-            "contact_email": "li@lumen.de", "currency": "EUR"}
-    assert first.validate_python([item]) == exact.validate_python([item])
-    schema = list_adapter(ErpCustomer).core_schema
-    assert set(function_afters(schema)) >= {product_types._country, product_types._currency,
-                                           _email}
-    assert not set(function_afters(with_native_forms(schema))) & set(NATIVE_FORMS)
+def test_a_usual_customer_is_validated_without_calling_a_python_validator() -> None:
+    called: list[str] = []
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code in {v.__code__ for v in NATIVE_FORMS}:
+            called.append(frame.f_code.co_name)
+
+    record = {"hub_id": "-", "name": "Lumen GmbH", "country": "de", "currency": "EUR",
+              "contacts": [{"name": "Li Wei", "email": "li.wei@lumen.de"}]}
+    sys.setprofile(watch)
+    try:
+        dumped = validated_dump(Customer, record)
+    finally:
+        sys.setprofile(None)
+    assert called == []
+    assert dumped == Customer.model_validate(record).model_dump()
+    record["contacts"][0]["email"] = "li.wei@Lumen.DE"      # not the usual form
+    sys.setprofile(watch)
+    try:
+        validated_dump(Customer, record)
+    finally:
+        sys.setprofile(None)
+    assert "_email" in called

@@ -16,14 +16,12 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, Field, InstanceOf, TypeAdapter, ValidationError
-from pydantic_core import SchemaValidator
 from sqlalchemy import select
 
 from hub.builtin.common.bulk import insert_rows, update_rows
 from hub.builtin.common.errors import ApiError, summarise
 from hub.builtin.common.product import Writer, represent_encoded
 from hub.builtin.common.resource import Doc, Resource
-from hub.models.native import first_try
 from hub.store.base import Encoded
 from hub.store.db import json_bytes
 from hub.store.values import one_of
@@ -98,16 +96,6 @@ def list_adapter(model: type[BaseModel]) -> TypeAdapter[list[BaseModel]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
-@lru_cache(maxsize=64)
-def list_validators(model: type[BaseModel]) -> tuple[SchemaValidator, ...]:
-    """What ``validate_docs`` tries on a whole batch, in turn: pydantic-core alone
-    first, where that differs (``hub.models.native``), then the model's own."""
-    adapter = list_adapter(model)
-    first = first_try(adapter.core_schema)
-    exact = adapter.validator
-    return (exact,) if first is None else (first, exact)  # type: ignore[return-value]
-
-
 def validate_docs(resource: Resource, raws: list[dict[str, Any]]) -> list[Doc | str]:
     """Each item's JSON-mode document, or the message refusing it.
 
@@ -115,12 +103,10 @@ def validate_docs(resource: Resource, raws: list[dict[str, Any]]) -> list[Doc | 
     invalid item is validated again item by item, to tell the good from the bad.
     """
     adapter = list_adapter(resource.model)
-    for validator in list_validators(resource.model):
-        try:
-            return adapter.dump_python(  # type: ignore[no-any-return]
-                validator.validate_python(raws), mode="json")
-        except ValidationError:
-            pass
+    try:
+        return adapter.dump_python(adapter.validate_python(raws), mode="json")  # type: ignore[no-any-return]
+    except ValidationError:
+        pass
     out: list[Doc | str] = []
     for raw in raws:
         try:

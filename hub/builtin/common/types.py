@@ -15,7 +15,6 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer
 
 from hub.models.codes import COUNTRY_CODES, CURRENCY_CODES
-from hub.models.native import code_in, has_native_form
 
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
@@ -37,7 +36,6 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-@has_native_form(code_in(COUNTRY_CODES))
 def _country(value: str) -> str:
     code = value.strip().upper()
     if code not in COUNTRY_CODES:
@@ -45,7 +43,6 @@ def _country(value: str) -> str:
     return code
 
 
-@has_native_form(code_in(CURRENCY_CODES))
 def _currency(value: str) -> str:
     code = value.strip().upper()
     if code not in CURRENCY_CODES:
