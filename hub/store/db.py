@@ -65,13 +65,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-WAL_AUTOCHECKPOINT_PAGES = 10_000
+PAGE_SIZE = 16_384
+"""Bytes per page of a new SQLite store (SQLite's default: 4,096); an existing store
+keeps the size it was made with."""
+
+WAL_AUTOCHECKPOINT_BYTES = 40 * 1024 * 1024
+"""How much the WAL holds before SQLite checkpoints it, whatever the page size."""
 
 
 def apply_sqlite_settings(dbapi_connection: Any, _record: Any = None) -> None:
     """The store's settings for a new SQLite connection (and for one handed back to
     the pool after its holder changed them)."""
     cursor = dbapi_connection.cursor()
+    # 16 KiB pages, set before WAL mode fixes the size of a new database: a checkpoint
+    # writes each page it changed to the WAL with one call, and a sync's checkpoints
+    # change thousands. Counted with strace over a 20,000-customer sync: the hub's
+    # writes 42,004 -> 12,167 calls, its reads 10,177 -> 2,282. Over 30,000 customers,
+    # five runs each way: the hub's CPU 6% less on average (system time 0.74-0.85 s ->
+    # 0.54-0.64 s), the ERP's and the CRM's per record 7% and 9% less.
+    cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -79,12 +91,14 @@ def apply_sqlite_settings(dbapi_connection: Any, _record: Any = None) -> None:
     # 16 MiB of page cache (SQLite's default is 2 MiB): a sync's batches insert into
     # several indexes at once, and with a small cache their pages keep being re-read.
     cursor.execute("PRAGMA cache_size=-16384")
-    # Checkpoint the WAL every 10,000 pages (~40 MiB) instead of SQLite's 1,000. A
-    # checkpoint copies every page the WAL changed into the database and syncs it; a
+    # Checkpoint the WAL every 40 MiB instead of SQLite's 1,000 pages (4 MiB at 4 KiB).
+    # A checkpoint copies every page the WAL changed into the database and syncs it; a
     # sync's batches change the same index pages again and again, and fewer, larger
     # checkpoints copy each of them once. Counted with strace over a 30,000-customer
-    # sync: page writes 185,425 -> 151,692, page reads 99,484 -> 67,328, syncs 91 -> 22.
-    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+    # sync (4 KiB pages): page writes 185,425 -> 151,692, page reads 99,484 -> 67,328,
+    # syncs 91 -> 22.
+    page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_BYTES // page_size}")
     cursor.close()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from hub.api.inbox import InboxWriter
-from hub.store.db import WAL_AUTOCHECKPOINT_PAGES, make_engine
+from hub.store.db import WAL_AUTOCHECKPOINT_BYTES, make_engine
 from hub.store.migrate import create_store_engine
 from hub.store.tables import InboxEvent
 
@@ -78,8 +78,9 @@ def test_the_writer_hands_its_connection_back_with_the_stores_settings(tmp_path:
         writer.store(system="shop", event_ids=["e1"], headers={}, body=b"{}")
         writer.close()
         with engine.connect() as connection:          # the pool's one connection: the writer's
+            page_size = connection.exec_driver_sql("PRAGMA page_size").scalar()
             assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() \
-                == WAL_AUTOCHECKPOINT_PAGES
+                == WAL_AUTOCHECKPOINT_BYTES // page_size
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     finally:
         engine.dispose()
