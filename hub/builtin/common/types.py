@@ -51,8 +51,6 @@ def _currency(value: str) -> str:
 
 
 def _utc(value: datetime) -> datetime:
-    if value.tzinfo is timezone.utc:      # the usual case, and what astimezone returns
-        return value
     return value.astimezone(timezone.utc)
 
 
