@@ -167,7 +167,9 @@ class EmailConnector(Connector):
         Uses IDLE on the first configured mailbox when the server offers it (other
         mailboxes are covered by the read that follows); otherwise sleeps
         ``poll_seconds``. Checks UIDNEXT first so mail that arrived since the last
-        read is never missed while idling.
+        read is never missed while idling. A server also tells an idling client of
+        flag changes and expunges, so each wake-up is checked with a UID search and
+        the wait goes on, within ``idle_seconds``, until new mail is really there.
         """
         state = EmailCursor.load(cursor, window=self.config.dedupe_window)
         session = self._imap()
@@ -182,8 +184,12 @@ class EmailConnector(Connector):
         if "IDLE" not in session.capabilities:
             time.sleep(self.config.poll_seconds)
             return True
+        deadline = time.monotonic() + self.config.idle_seconds
         try:
-            return session.idle(self.config.idle_seconds)
+            while (left := deadline - time.monotonic()) > 0:
+                if session.idle(left) and session.uids_after(known.last_uid):
+                    return True
+            return False
         except Exception:
             self._drop_session()
             raise

@@ -255,6 +255,33 @@ def test_idle_times_out_without_mail_and_sees_mail_that_came_before(dovecot, mai
     assert connector.wait_for_mail(cursor) is True  # found by UID search, not by IDLE
 
 
+def test_idle_is_not_woken_by_news_that_is_not_new_mail(dovecot, mail_user, make_connector):
+    """A server reports flag changes and the like to an idling client too; those are no
+    reason to read, so the wait goes on until mail comes or its time is up."""
+    uid = dovecot.deliver(mail_user, plain("First", message_id="<flagged-0@example.com>"))
+    connector = make_connector(idle_seconds=2)
+    cursor = read_all(connector)[-1].cursor
+    flagged = threading.Event()
+
+    def flag_it() -> None:
+        conn = dovecot.connect(mail_user)
+        try:
+            conn.select("INBOX")
+            typ, _ = conn.uid("STORE", str(uid), "+FLAGS", "(\\Flagged)")
+            assert typ == "OK"
+            flagged.set()
+        finally:
+            conn.logout()
+
+    timer = threading.Timer(0.3, flag_it)
+    timer.start()
+    try:
+        assert connector.wait_for_mail(cursor) is False
+    finally:
+        timer.join()
+    assert flagged.is_set()
+
+
 def test_get_finds_a_message_by_message_id(dovecot, mail_user, make_connector):
     dovecot.deliver(mail_user, plain("Inquiry", message_id="<get-me@example.com>"))
     connector = make_connector()
