@@ -14,7 +14,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from functools import lru_cache
+from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf, TypeAdapter
@@ -42,14 +43,6 @@ class RemoteRecord(BaseModel):
     deleted: bool = False
 
 
-def remote_records(fields: Iterable[Mapping[str, Any]]) -> list[RemoteRecord]:
-    """The ``RemoteRecord`` of each of ``fields`` (its fields by name), a page at a time.
-
-    One call into pydantic-core for the whole page: made one by one, a record cost
-    nearly twice the instructions (15k against 8k, valgrind)."""
-    return _REMOTE_RECORDS.validate_python(list(fields))  # type: ignore[no-any-return]
-
-
 class Batch(BaseModel):
     """Records read in one page, and the cursor to resume after them."""
 
@@ -72,11 +65,6 @@ class OutboundRecord(BaseModel):
     only_fields: list[str] | None = None
 
 
-def outbound_records(fields: Iterable[Mapping[str, Any]]) -> list[OutboundRecord]:
-    """The ``OutboundRecord`` of each of ``fields``, a batch at a time (``remote_records``)."""
-    return _OUTBOUND_RECORDS.validate_python(list(fields))  # type: ignore[no-any-return]
-
-
 WriteOutcome = Literal["created", "updated", "unchanged", "deleted", "failed"]
 
 
@@ -89,14 +77,21 @@ class WriteResult(BaseModel):
     retriable: bool = False
 
 
-def write_results(fields: Iterable[Mapping[str, Any]]) -> list[WriteResult]:
-    """The ``WriteResult`` of each of ``fields``, a batch at a time (``remote_records``)."""
-    return _WRITE_RESULTS.validate_python(list(fields))  # type: ignore[no-any-return]
+Model = TypeVar("Model", bound=BaseModel)
 
 
-_REMOTE_RECORDS = TypeAdapter(list[RemoteRecord])
-_OUTBOUND_RECORDS = TypeAdapter(list[OutboundRecord])
-_WRITE_RESULTS = TypeAdapter(list[WriteResult])
+def as_models(model: type[Model], fields: Iterable[Mapping[str, Any]]) -> list[Model]:
+    """Each of ``fields`` (a model's fields by name) as a ``model``, a page or a batch
+    at a time: ``RemoteRecord``, ``OutboundRecord``, ``WriteResult``.
+
+    One call into pydantic-core for them all: made one by one, a ``RemoteRecord`` cost
+    nearly twice the instructions (15k against 8k, valgrind)."""
+    return _list_of(model).validate_python(list(fields))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=None)
+def _list_of(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 ChangeKind = Literal["upsert", "delete"]
 

@@ -29,8 +29,7 @@ from connectors.base import (
     Partition,
     RemoteRecord,
     WriteResult,
-    remote_records,
-    write_results,
+    as_models,
 )
 from connectors.builtin.config import BuiltinConfig
 from connectors.builtin.routes import ROUTES, Route
@@ -151,8 +150,8 @@ class BuiltinConnector(Connector):
             if page.has_more and page.next == since:
                 raise FatalError(f"{self.system}: the change feed did not advance past {since}",
                                  system=self.system)
-            records = remote_records(self._fields(c) for c in page.changes
-                                     if c.op == "delete" or route.holds(c.data))
+            records = as_models(RemoteRecord, (self._fields(c) for c in page.changes
+                                               if c.op == "delete" or route.holds(c.data)))
             yield Batch(records=records, cursor=page.next)
             since = page.next
             if not page.has_more:
@@ -212,8 +211,9 @@ class BuiltinConnector(Connector):
                 if len(answered) != len(part):
                     raise FatalError(f"{self.system} answered {len(answered)} results for "
                                      f"{len(part)} items", system=self.system)
-                made = write_results(self._result(records[i], result, merged_into=route.merge)
-                                     for i, result in zip(part, answered, strict=True))
+                made = as_models(WriteResult, (
+                    self._result(records[i], result, merged_into=route.merge)
+                    for i, result in zip(part, answered, strict=True)))
                 for i, made_result in zip(part, made, strict=True):
                     results[i] = made_result
         return [r for r in results if r is not None]
@@ -272,7 +272,7 @@ class BuiltinConnector(Connector):
         entities = [e for e, r in self.routes.items() if r.readable and r.resource == event.resource]
         if not entities:
             return []
-        [record] = remote_records([self._fields(event)])
+        [record] = as_models(RemoteRecord, [self._fields(event)])
         return [ChangeEvent(event_id=event.event_id, entity=entities[0], remote_id=record.remote_id,
                             kind="delete" if record.deleted else "upsert", data=event.data,
                             occurred_at=event.at)]

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from connectors.base import OutboundRecord, RemoteRecord, WriteResult, outbound_records
+from connectors.base import OutboundRecord, RemoteRecord, WriteResult, as_models
 from hub.errors import TradeHubError
 from hub.models.validated import validated_dump
 from hub.store.base import Document, Encoded
@@ -285,7 +285,7 @@ def _prepare_writes(spec: PipelineSpec, plans: list[Plan]) -> Outbound:
                 "data": data, "only_fields": sorted(data) if remote_id else None}))
     outbound: Outbound = defaultdict(list)
     for system, items in to_write.items():   # one call into pydantic-core per system
-        records = outbound_records(fields for _, fields in items)
+        records = as_models(OutboundRecord, (fields for _, fields in items))
         outbound[system] = [(plan, rec) for (plan, _), rec in zip(items, records, strict=True)]
     return outbound
 
